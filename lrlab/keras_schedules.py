@@ -1,0 +1,135 @@
+"""Keras 3 schedule objects: the seed's custom schedule done right, and bridges from each
+`lrlab.schedules` formula to the Keras built-in that reproduces it step for step.
+
+A Keras schedule is called with `optimizer.iterations` (0 on the first batch) inside the
+compiled train step, so everything here is written with `keras.ops` on a float32 step.
+"""
+
+import keras
+from keras import ops
+
+from lrlab import _validation as check
+
+__all__ = [
+    "CustomLearningRateSchedule",
+    "time_based_decay_schedule",
+    "step_decay_schedule",
+    "exponential_decay_schedule",
+]
+
+
+@keras.saving.register_keras_serializable(package="lrlab")
+class CustomLearningRateSchedule(keras.optimizers.schedules.LearningRateSchedule):
+    """Smooth exponential decay, written by subclassing `LearningRateSchedule`.
+
+    The seed notes' `CustomLearningRateScheduler`, fixed: it is a *schedule* (a function of
+    the step), it is graph-safe (the step is cast to float32 before any arithmetic), and it has
+    `get_config` and is registered, so a model using it can be saved, loaded and cloned.
+
+    ```python
+    def schedule(step):
+        return initial_learning_rate * decay_rate ** (step / decay_steps)
+    ```
+
+    Example:
+
+    >>> schedule = CustomLearningRateSchedule(0.1, decay_steps=1000, decay_rate=0.96)
+    >>> round(float(schedule(1000)), 6)
+    0.096
+    >>> optimizer = keras.optimizers.Adam(learning_rate=schedule)
+
+    Args:
+        initial_learning_rate: A Python float. Must be positive.
+        decay_steps: A Python number. Must be positive: the steps over which the LR is
+            multiplied by `decay_rate` once.
+        decay_rate: A Python float. Must be positive (below 1 decays, above 1 grows).
+
+    Returns:
+        A 1-arg callable: `schedule(step)` returns the learning rate, a float32 scalar tensor.
+
+    Raises:
+        ValueError: if an argument is not a positive finite number.
+    """
+
+    def __init__(self, initial_learning_rate, decay_steps, decay_rate):
+        super().__init__()
+        self.initial_learning_rate = check.positive("initial_learning_rate", initial_learning_rate)
+        self.decay_steps = check.positive("decay_steps", decay_steps)
+        self.decay_rate = check.positive("decay_rate", decay_rate)
+
+    def __call__(self, step):
+        # A Python `if`, math.exp or np.exp on `step` would break: it is a symbolic tensor here.
+        progress = ops.cast(step, "float32") / self.decay_steps
+        return self.initial_learning_rate * ops.power(
+            ops.cast(self.decay_rate, "float32"), progress
+        )
+
+    def get_config(self):
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "decay_steps": self.decay_steps,
+            "decay_rate": self.decay_rate,
+        }
+
+
+def _steps_per_epoch(steps_per_epoch, required=False):
+    if steps_per_epoch is None:
+        if required:
+            check.fail("steps_per_epoch", "is required when the formula counts epochs", None)
+        return None
+    return check.integer("steps_per_epoch", steps_per_epoch, minimum=1)
+
+
+def time_based_decay_schedule(initial_lr, decay_rate, steps_per_epoch=None):
+    """`InverseTimeDecay` equal to `schedules.time_based_decay` at every optimizer step.
+
+    With `steps_per_epoch=None`, t counts steps: `lr0 / (1 + k * step)`. With it, t counts
+    whole epochs: `lr0 / (1 + k * floor(step / steps_per_epoch))` (staircase).
+
+    >>> float(time_based_decay_schedule(0.1, 0.5)(2))
+    0.05
+    """
+    lr = check.positive("initial_lr", initial_lr)
+    k = check.non_negative("decay_rate", decay_rate)
+    spe = _steps_per_epoch(steps_per_epoch)
+    return keras.optimizers.schedules.InverseTimeDecay(
+        lr, decay_steps=spe or 1, decay_rate=k, staircase=spe is not None
+    )
+
+
+def step_decay_schedule(initial_lr, factor, step_size, steps_per_epoch):
+    """Staircase `ExponentialDecay` equal to `schedules.step_decay` at every optimizer step.
+
+    Epoch e covers steps e*steps_per_epoch .. (e+1)*steps_per_epoch - 1, so the LR drops by
+    `factor` every `step_size * steps_per_epoch` steps.
+
+    >>> schedule = step_decay_schedule(0.1, 0.5, step_size=2, steps_per_epoch=10)
+    >>> float(schedule(19)), float(schedule(20))
+    (0.1, 0.05)
+    """
+    lr = check.positive("initial_lr", initial_lr)
+    f = check.fraction("factor", factor)
+    size = check.integer("step_size", step_size, minimum=1)
+    spe = _steps_per_epoch(steps_per_epoch, required=True)
+    return keras.optimizers.schedules.ExponentialDecay(
+        lr, decay_steps=size * spe, decay_rate=f, staircase=True
+    )
+
+
+def exponential_decay_schedule(initial_lr, decay_rate, steps_per_epoch=None):
+    """`ExponentialDecay` equal to `schedules.exponential_decay`: `lr0 * exp(-k * t)`.
+
+    Keras's form is `lr0 * rate ** (step / decay_steps)`, so rate = exp(-k). With
+    `steps_per_epoch`, t counts whole epochs (staircase); without it, t counts steps.
+
+    >>> round(float(exponential_decay_schedule(0.1, 0.1)(10)), 6)
+    0.036788
+    """
+    import math
+
+    lr = check.positive("initial_lr", initial_lr)
+    k = check.non_negative("decay_rate", decay_rate)
+    spe = _steps_per_epoch(steps_per_epoch)
+    return keras.optimizers.schedules.ExponentialDecay(
+        lr, decay_steps=spe or 1, decay_rate=math.exp(-k), staircase=spe is not None
+    )
