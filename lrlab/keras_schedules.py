@@ -86,7 +86,7 @@ def time_based_decay_schedule(initial_lr, decay_rate, steps_per_epoch=None):
     With `steps_per_epoch=None`, t counts steps: `lr0 / (1 + k * step)`. With it, t counts
     whole epochs: `lr0 / (1 + k * floor(step / steps_per_epoch))` (staircase).
 
-    >>> float(time_based_decay_schedule(0.1, 0.5)(2))
+    >>> round(float(time_based_decay_schedule(0.1, 0.5)(2)), 6)
     0.05
     """
     lr = check.positive("initial_lr", initial_lr)
@@ -104,7 +104,7 @@ def step_decay_schedule(initial_lr, factor, step_size, steps_per_epoch):
     `factor` every `step_size * steps_per_epoch` steps.
 
     >>> schedule = step_decay_schedule(0.1, 0.5, step_size=2, steps_per_epoch=10)
-    >>> float(schedule(19)), float(schedule(20))
+    >>> round(float(schedule(19)), 6), round(float(schedule(20)), 6)
     (0.1, 0.05)
     """
     lr = check.positive("initial_lr", initial_lr)

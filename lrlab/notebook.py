@@ -48,11 +48,15 @@ def plot_style():
 
 
 def setup(seed=0):
-    """Quiet TensorFlow, seed everything, set the plot style; returns the Keras version string."""
+    """Quiet TensorFlow, seed everything, set the plot style. Fails clearly on Keras 2."""
     quiet_tensorflow()
     warnings.filterwarnings("ignore", category=DeprecationWarning)
-    seed_everything(seed)
-    plot_style()
     import keras
 
-    return keras.__version__
+    if int(keras.__version__.split(".")[0]) < 3:
+        raise RuntimeError(
+            f"LR Lab needs Keras 3; this environment has Keras {keras.__version__}. "
+            "Run `make install` (or `pip install -U 'keras>=3' 'tensorflow>=2.16'`)."
+        )
+    seed_everything(seed)
+    plot_style()

@@ -1,0 +1,43 @@
+# LR Lab. Two commands do everything: `make lab` and `make test` (see README.md).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+NOTEBOOKS ?= $(sort $(wildcard notebooks/[0-9]*.ipynb))
+# JupyterLab refuses to start as root without this flag (containers, CI).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+# Quiet TensorFlow in every process we start (the notebooks also do it in their first cell).
+export TF_CPP_MIN_LOG_LEVEL := 3
+export TF_ENABLE_ONEDNN_OPTS := 0
+
+.DEFAULT_GOAL := help
+.PHONY: help install lab test check execute clean
+
+help: ## List the targets.
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+install: $(STAMP) ## Create .venv and install lrlab (editable) with everything the course needs.
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
+		{ echo "LR Lab needs Python 3.10 or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1)."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --progress-bar off -e .
+	@touch $(STAMP)
+
+lab: install ## Open JupyterLab at the first notebook (localhost only, token on).
+	$(BIN)/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) notebooks/00_welcome.ipynb
+
+test: install ## Run unit tests, doctests, exercise-checker tests and strict nbval on every notebook.
+	$(BIN)/python -m pytest
+
+check: install ## Grade the exercises in your notebooks (NOTEBOOKS="a.ipynb b.ipynb" to choose).
+	$(BIN)/python -m lrlab.grading $(NOTEBOOKS)
+
+execute: install ## Re-execute every notebook in place, top to bottom, so stored outputs are current.
+	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
+
+clean: ## Remove .venv, caches and generated files.
+	rm -rf $(VENV) *.egg-info .pytest_cache artifacts
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

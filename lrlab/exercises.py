@@ -1,0 +1,329 @@
+"""Exercise checkers: a student's function in, a short friendly verdict out.
+
+In a notebook, the cell after an exercise calls `check("sgd_step", sgd_step)`; the returned
+`CheckResult` displays as a one-paragraph verdict. The checker never shows a traceback and
+never hangs the kernel: the student's exceptions, wrong return types, NaNs and runaway loops
+are all reported as verdicts. Expected values come from the pure `lrlab` modules.
+
+Each exercise is a `verify(call)` function registered under its id. `call(*args)` runs the
+student's function safely and returns its result (or raises `_Failure`, which becomes the
+verdict); `verify` returns None when every case passes, or a message for the first failure.
+"""
+
+import dataclasses
+import math
+import numbers
+import signal
+import threading
+
+import numpy as np
+
+from lrlab import landscapes, schedules
+
+__all__ = ["check", "CheckResult", "EXERCISES"]
+
+PASSED, FAILED, NOT_ATTEMPTED = "passed", "failed", "not attempted"
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckResult:
+    """The verdict on one exercise: `passed` is True only when every case passed."""
+
+    exercise_id: str
+    status: str
+    message: str
+
+    @property
+    def passed(self):
+        return self.status == PASSED
+
+    def __repr__(self):
+        mark = {PASSED: "✅ PASSED", FAILED: "❌ NOT YET", NOT_ATTEMPTED: "✏️ NOT ATTEMPTED"}
+        return f"{mark[self.status]} {self.exercise_id}: {self.message}"
+
+    __str__ = __repr__
+
+
+@dataclasses.dataclass(frozen=True)
+class Exercise:
+    id: str
+    verify: object  # verify(call) -> None or a failure message
+    kind: str = "function"  # what the student hands in: "function" or "class"
+    timeout: float = 3.0  # seconds per call of the student's code
+    answer_name: str = ""  # the name the notebook cell defines; the id when empty
+
+    @property
+    def name(self):
+        return self.answer_name or self.id
+
+
+EXERCISES = {}
+
+
+def exercise(exercise_id, kind="function", timeout=3.0, answer_name=""):
+    """Register `verify(call)` as the checker for `exercise_id`."""
+
+    def register(verify):
+        EXERCISES[exercise_id] = Exercise(exercise_id, verify, kind, timeout, answer_name)
+        return verify
+
+    return register
+
+
+class _Failure(Exception):
+    """A verdict about the student's code (not a bug in the checker)."""
+
+
+class _NotAttempted(Exception):
+    pass
+
+
+class _TimedOut(BaseException):
+    # BaseException, so a student's bare `except Exception` cannot swallow it.
+    pass
+
+
+def _describe_call(name, args):
+    shown = ", ".join(_short(a) for a in args)
+    return f"{name}({shown})"
+
+
+def _short(value):
+    if isinstance(value, np.ndarray):
+        text = np.array2string(value, precision=6, threshold=6)
+    elif isinstance(value, float):
+        text = f"{value:.6g}"
+        text = text if any(ch in text for ch in ".ein") else text + ".0"
+    elif isinstance(value, np.random.Generator):
+        text = "rng"
+    else:
+        text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _run_with_timeout(fn, args, seconds):
+    """Call fn(*args), giving up after `seconds` without hanging the caller."""
+    if threading.current_thread() is threading.main_thread() and hasattr(signal, "setitimer"):
+        # Unix main thread (a Jupyter kernel): interrupt the student's loop where it runs.
+        def on_alarm(signum, frame):
+            raise _TimedOut()
+
+        previous = signal.signal(signal.SIGALRM, on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, seconds)
+        try:
+            return fn(*args)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+    # Elsewhere (Windows, threads): run it in a daemon thread and stop waiting for it.
+    box = {}
+
+    def target():
+        try:
+            box["value"] = fn(*args)
+        except BaseException as error:  # handed back to the caller below
+            box["error"] = error
+
+    worker = threading.Thread(target=target, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise _TimedOut()
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _caller(answer, name, timeout):
+    def call(*args):
+        where = _describe_call(name, args)
+        try:
+            return _run_with_timeout(answer, args, timeout)
+        except _TimedOut:
+            raise _Failure(
+                f"{where} did not finish within {timeout:g} s. Look for a loop that never ends."
+            ) from None
+        except NotImplementedError:
+            raise _NotAttempted() from None
+        except Exception as error:
+            raise _Failure(
+                f"{where} raised {type(error).__name__}: {error}. Run it yourself in a cell to see where."
+            ) from None
+
+    return call
+
+
+def check(exercise_id, answer):
+    """Check a student's answer to exercise `exercise_id`; returns a `CheckResult`.
+
+    Args:
+        exercise_id: A string, one of `EXERCISES` (e.g. "sgd_step").
+        answer: The student's function (or class, for class exercises).
+
+    Raises:
+        ValueError: if `exercise_id` is unknown (the message lists the known ids).
+    """
+    if exercise_id not in EXERCISES:
+        raise ValueError(
+            f"Argument `exercise_id` must be one of {sorted(EXERCISES)}. "
+            f"Received: exercise_id={exercise_id!r}"
+        )
+    spec = EXERCISES[exercise_id]
+    if not callable(answer):
+        return CheckResult(
+            exercise_id,
+            FAILED,
+            f"expected your {spec.kind} `{spec.name}`, got {type(answer).__name__} {_short(answer)}.",
+        )
+    try:
+        problem = spec.verify(_caller(answer, exercise_id, spec.timeout))
+    except _NotAttempted:
+        return CheckResult(
+            exercise_id, NOT_ATTEMPTED, "replace `raise NotImplementedError` with your code, then run this cell again."
+        )
+    except _Failure as failure:
+        return CheckResult(exercise_id, FAILED, str(failure))
+    if problem:
+        return CheckResult(exercise_id, FAILED, problem)
+    return CheckResult(exercise_id, PASSED, "all cases match. Well done!")
+
+
+# ---- comparing results -------------------------------------------------------------------
+
+def _as_number(got, where):
+    """A scalar answer as a float, or a _Failure saying what came back instead."""
+    if isinstance(got, np.ndarray) and got.size == 1:
+        got = got.reshape(()).item()
+    if hasattr(got, "numpy") and not isinstance(got, np.ndarray):  # a TensorFlow/Keras tensor
+        got = np.asarray(got.numpy()).reshape(()).item() if np.size(got.numpy()) == 1 else got
+    if isinstance(got, bool) or not isinstance(got, numbers.Real):
+        raise _Failure(f"{where} returned {type(got).__name__} {_short(got)}; expected a number.")
+    if math.isnan(got):
+        raise _Failure(f"{where} returned nan; expected a number.")
+    return float(got)
+
+
+def _mismatch(where, expected, got, hint):
+    return f"{where} returned {_short(got)}, expected {_short(expected)}. Hint: {hint}"
+
+
+def numeric_cases(name, cases, rel=1e-6, abs_=1e-12):
+    """Build a verify(call) from (args, expected, hint) cases; arrays compared elementwise."""
+
+    def verify(call):
+        for args, expected, hint in cases:
+            where = _describe_call(name, args)
+            got = call(*[a.copy() if isinstance(a, np.ndarray) else a for a in args])
+            if np.ndim(expected) == 0:
+                value = _as_number(got, where)
+                if not math.isclose(value, expected, rel_tol=rel, abs_tol=abs_):
+                    return _mismatch(where, expected, value, hint)
+            else:
+                try:
+                    array = np.asarray(got, dtype=float)
+                except (TypeError, ValueError):
+                    return f"{where} returned {type(got).__name__} {_short(got)}; expected an array."
+                if array.shape != np.shape(expected):
+                    return f"{where} returned shape {array.shape}, expected {np.shape(expected)}. Hint: {hint}"
+                if not np.allclose(array, expected, rtol=rel, atol=abs_):
+                    return _mismatch(where, np.asarray(expected), array, hint)
+        return None
+
+    return verify
+
+
+# ---- the course's exercises ----------------------------------------------------------------
+
+_w = np.array([0.5, -1.0, 2.0])
+_g = np.array([0.2, -0.4, 1.0])
+exercise("sgd_step")(numeric_cases("sgd_step", [
+    ((1.0, 0.5, 0.1), 0.95, "step *against* the gradient: w - lr * grad."),
+    ((2.0, -3.0, 0.01), 2.03, "a negative gradient means the weight should grow."),
+    ((0.0, 4.0, 0.5), -2.0, "the change is lr times the gradient, not the gradient alone."),
+    ((_w, _g, 0.3), _w - 0.3 * _g, "it should work elementwise on NumPy arrays too."),
+]))
+
+exercise("largest_stable_lr")(numeric_cases("largest_stable_lr", [
+    ((c,), landscapes.stability_limit(c), hint)
+    for c, hint in [
+        (1.0, "on f(x) = c/2 x², one step multiplies x by (1 - lr*c); when does |1 - lr*c| reach 1?"),
+        (4.0, "the limit shrinks as the curvature grows: it is inversely proportional to c."),
+        (0.25, "check the factor: the iterate flips sign without shrinking at lr*c = 2."),
+        (50.0, "the limit is 2 / c."),
+    ]
+]))
+
+_LR0 = 0.1
+exercise("time_based_decay")(numeric_cases("time_based_decay", [
+    ((t, _LR0, k), schedules.time_based_decay(t, _LR0, k), hint)
+    for t, k, hint in [
+        (0, 0.5, "at step 0 the LR is the initial LR."),
+        (1, 0.5, "lr0 / (1 + k*t): t is the optimizer step."),
+        (10, 0.01, "divide by (1 + k*t), do not multiply."),
+        (1000, 0.02, "the decay is hyperbolic (1 / t), not exponential."),
+        (7, 0.0, "with decay_rate 0 the LR never changes."),
+    ]
+]))
+
+exercise("step_decay")(numeric_cases("step_decay", [
+    ((e, _LR0, f, s), schedules.step_decay(e, _LR0, f, s), hint)
+    for e, f, s, hint in [
+        (0, 0.5, 10, "epoch 0 uses the initial LR."),
+        (9, 0.5, 10, "the first drop happens when epoch reaches step_size, not before: use floor."),
+        (10, 0.5, 10, "at epoch == step_size the LR has dropped once."),
+        (11, 0.5, 10, "between drops the LR stays put: floor(epoch / step_size)."),
+        (14, 0.25, 10, "round() is not floor(): 14/10 rounds to 1 but 15/10 rounds to 2."),
+        (15, 0.25, 10, "floor(15 / 10) = 1, not round(1.5) = 2."),
+        (26, 0.7, 3, "lr0 * factor ** floor(epoch / step_size)."),
+    ]
+]))
+
+exercise("exponential_decay")(numeric_cases("exponential_decay", [
+    ((t, _LR0, k), schedules.exponential_decay(t, _LR0, k), hint)
+    for t, k, hint in [
+        (0, 0.1, "at step 0 the LR is the initial LR."),
+        (1, 0.1, "lr0 * exp(-k*t): the base is e (np.exp), not 10."),
+        (10, 0.1, "the exponent is negative: the LR shrinks."),
+        (50, 0.02, "use exp(-k * t), not k ** t."),
+        (3, 0.0, "with decay_rate 0 the LR never changes."),
+    ]
+]))
+
+
+def _ks_uniform(u):
+    """Kolmogorov-Smirnov statistic of samples u against Uniform(0, 1)."""
+    u = np.sort(u)
+    n = len(u)
+    return max(np.max(np.arange(1, n + 1) / n - u), np.max(u - np.arange(n) / n))
+
+
+@exercise("log_uniform")
+def _verify_log_uniform(call):
+    low, high, n = 1e-5, 1.0, 2000
+    where = f"log_uniform({low:g}, {high:g}, {n}, rng)"
+    samples = call(low, high, n, np.random.default_rng(0))
+    try:
+        samples = np.asarray(samples, dtype=float)
+    except (TypeError, ValueError):
+        return f"{where} returned {type(samples).__name__}; expected an array of {n} numbers."
+    if samples.shape != (n,):
+        return f"{where} returned shape {samples.shape}, expected ({n},). Hint: draw n samples at once."
+    if not np.all(np.isfinite(samples)) or samples.min() < low or samples.max() > high:
+        return f"{where} returned values outside [{low:g}, {high:g}]. Hint: sample the *exponent*, then undo the log."
+    position = (np.log(samples) - np.log(low)) / (np.log(high) - np.log(low))
+    # 1.95 / sqrt(n) is the KS critical value at 0.1%: a correct answer fails 1 time in 1000 seeds.
+    if _ks_uniform(position) > 1.95 / math.sqrt(n):
+        share = np.mean(samples < 1e-3)
+        return (
+            f"{where}: the samples are not spread evenly over the decades "
+            f"({share:.0%} fell below 1e-3; log-uniform puts 40% there). "
+            "Hint: draw u uniformly between log(low) and log(high), then return exp(u)."
+        )
+    again = np.asarray(call(low, high, n, np.random.default_rng(0)), dtype=float)
+    other = np.asarray(call(low, high, n, np.random.default_rng(1)), dtype=float)
+    if not np.array_equal(samples, again) or np.array_equal(samples, other):
+        return (
+            f"{where} should depend only on `rng`: the same seed must give the same samples, and a "
+            "different seed different ones. Hint: call rng.uniform(...), not np.random.*"
+        )
+    return None

@@ -1,0 +1,104 @@
+"""Exercise cells in notebooks: generate them from `lrlab.solutions`, and grade them.
+
+An exercise cell carries the metadata `{"lrlab": {"exercise": "<id>"}}` (and the tag
+"exercise"). Its source is generated: the solution function with its SOLUTION block replaced by
+`raise NotImplementedError`. Grading runs only those cells, each in a fresh namespace, and hands
+what they define to `lrlab.exercises.check`; the notebooks themselves are never modified.
+
+Command line (what `make check` runs):
+
+    python -m lrlab.grading [NOTEBOOK ...]    # default: notebooks/*.ipynb
+"""
+
+import inspect
+import json
+import pathlib
+import re
+import sys
+import textwrap
+
+from lrlab import exercises, solutions
+
+__all__ = ["student_source", "solution_source", "exercise_cells", "grade", "main"]
+
+_SOLUTION = re.compile(r"^( *)### BEGIN SOLUTION\n.*?^ *### END SOLUTION\n", re.S | re.M)
+# Imports an answer may need, added to the top of its cell when its body uses the name.
+_IMPORTS = {"np": "import numpy as np", "math": "import math", "keras": "import keras", "ops": "from keras import ops"}
+
+
+def _answer_source(exercise_id):
+    name = exercises.EXERCISES[exercise_id].name
+    source = textwrap.dedent(inspect.getsource(getattr(solutions, name)))
+    used = [line for alias, line in _IMPORTS.items() if re.search(rf"\b{alias}\.", source)]
+    return ("\n".join(used) + "\n\n\n" if used else "") + source
+
+
+def student_source(exercise_id):
+    """The exercise cell as students get it: the solution replaced by a stub."""
+    stub = r"\1# YOUR CODE HERE\n\1raise NotImplementedError\n"
+    return _SOLUTION.sub(stub, _answer_source(exercise_id)).rstrip("\n")
+
+
+def solution_source(exercise_id):
+    """The exercise cell with the reference solution filled in (markers removed)."""
+    source = re.sub(r"^ *### (BEGIN|END) SOLUTION\n", "", _answer_source(exercise_id), flags=re.M)
+    return source.rstrip("\n")
+
+
+def exercise_cells(notebook):
+    """[(exercise_id, source)] for every exercise cell of the notebook at path `notebook`."""
+    cells = json.loads(pathlib.Path(notebook).read_text(encoding="utf-8"))["cells"]
+    found = []
+    for cell in cells:
+        exercise_id = cell.get("metadata", {}).get("lrlab", {}).get("exercise")
+        if exercise_id:
+            source = cell["source"]
+            found.append((exercise_id, "".join(source) if isinstance(source, list) else source))
+    return found
+
+
+def _run_cell(exercise_id, source):
+    """Execute one exercise cell on its own; return the CheckResult for what it defines."""
+    spec = exercises.EXERCISES[exercise_id]
+    namespace = {"__name__": "__exercise__"}
+    try:
+        code = compile(source, f"<exercise {exercise_id}>", "exec")
+        exercises._run_with_timeout(exec, (code, namespace), 30)
+    except SyntaxError as error:
+        return exercises.CheckResult(exercise_id, exercises.FAILED, f"the cell has a SyntaxError on line {error.lineno}: {error.msg}.")
+    except exercises._TimedOut:
+        return exercises.CheckResult(exercise_id, exercises.FAILED, "the cell did not finish running within 30 s.")
+    except Exception as error:
+        return exercises.CheckResult(exercise_id, exercises.FAILED, f"the cell raised {type(error).__name__}: {error}.")
+    if spec.name not in namespace:
+        return exercises.CheckResult(exercise_id, exercises.FAILED, f"the cell no longer defines `{spec.name}`.")
+    return exercises.check(exercise_id, namespace[spec.name])
+
+
+def grade(notebooks):
+    """[(notebook name, CheckResult)] for every exercise cell in `notebooks`, in order."""
+    return [
+        (pathlib.Path(path).name, _run_cell(exercise_id, source))
+        for path in notebooks
+        for exercise_id, source in exercise_cells(path)
+    ]
+
+
+def main(argv=None):
+    """Print a table exercise -> passed / failed / not attempted; exit 0 only if all pass."""
+    paths = (sys.argv[1:] if argv is None else argv) or sorted(map(str, pathlib.Path("notebooks").glob("*.ipynb")))
+    rows = grade(paths)
+    if not rows:
+        print("No exercise cells found in: " + ", ".join(paths))
+        return 1
+    width = max(len(r.exercise_id) for _, r in rows)
+    nb_width = max(len(nb) for nb, _ in rows)
+    for notebook, result in rows:
+        print(f"{notebook:<{nb_width}}  {result.exercise_id:<{width}}  {result.status:<13}  {result.message}")
+    passed = sum(r.passed for _, r in rows)
+    print(f"\n{passed} of {len(rows)} exercises passed.")
+    return 0 if passed == len(rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

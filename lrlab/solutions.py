@@ -1,0 +1,60 @@
+"""Reference solutions to the exercises, for instructors.
+
+This file is the single source of every exercise cell: `tools/sync_exercises.py` writes each
+function into its notebook with the lines between the SOLUTION markers replaced by
+`raise NotImplementedError`, so the student version and the solution cannot drift apart.
+Keep each answer self-contained (imports inside the function or the cell header map in
+`lrlab.grading.CELL_IMPORTS`), because the notebook cell runs on its own.
+"""
+
+import math
+
+import numpy as np
+
+
+def sgd_step(w, grad, lr):
+    """Return the weights after one gradient-descent step with learning rate `lr`.
+
+    `w` and `grad` are floats or NumPy arrays of the same shape.
+    """
+    ### BEGIN SOLUTION
+    return w - lr * grad
+    ### END SOLUTION
+
+
+def largest_stable_lr(curvature):
+    """Return the largest learning rate for which gradient descent on
+    f(x) = curvature / 2 * x**2 does not diverge."""
+    ### BEGIN SOLUTION
+    return 2.0 / curvature
+    ### END SOLUTION
+
+
+def log_uniform(low, high, n, rng):
+    """Return `n` learning rates drawn log-uniformly from [low, high], using only `rng`
+    (a numpy.random.Generator)."""
+    ### BEGIN SOLUTION
+    return np.exp(rng.uniform(np.log(low), np.log(high), size=n))
+    ### END SOLUTION
+
+
+def time_based_decay(step, initial_lr, decay_rate):
+    """Return the time-based-decay learning rate at optimizer step `step` (from 0)."""
+    ### BEGIN SOLUTION
+    return initial_lr / (1 + decay_rate * step)
+    ### END SOLUTION
+
+
+def step_decay(epoch, initial_lr, factor, step_size):
+    """Return the step-decay learning rate at epoch `epoch` (from 0): the LR is multiplied
+    by `factor` every `step_size` epochs."""
+    ### BEGIN SOLUTION
+    return initial_lr * factor ** math.floor(epoch / step_size)
+    ### END SOLUTION
+
+
+def exponential_decay(step, initial_lr, decay_rate):
+    """Return the exponentially decayed learning rate at optimizer step `step` (from 0)."""
+    ### BEGIN SOLUTION
+    return initial_lr * math.exp(-decay_rate * step)
+    ### END SOLUTION

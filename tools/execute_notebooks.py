@@ -1,0 +1,73 @@
+"""Re-execute notebooks in place, top to bottom, and report each one's wall time.
+
+    python tools/execute_notebooks.py notebooks/01_*.ipynb
+
+Before running, the generated parts (navigation, exercise stubs) are refreshed, so a stored
+notebook is always: generated cells current, then executed once from a fresh kernel. Fails
+(exit 1) if a notebook raises or stores stderr output, which strict nbval would reject.
+"""
+
+import os
+import pathlib
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import navigation  # noqa: E402
+import sync_exercises  # noqa: E402
+
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def execute(path):
+    """Execute one notebook in place; return (seconds, problems)."""
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["kernelspec"] = KERNELSPEC  # without it JupyterLab asks "Select Kernel"
+    client = NotebookClient(
+        nb,
+        timeout=600,
+        kernel_name="python3",
+        record_timing=False,
+        resources={"metadata": {"path": str(pathlib.Path(path).parent)}},
+    )
+    start = time.perf_counter()
+    client.execute()
+    seconds = time.perf_counter() - start
+    problems = [
+        f"cell {i}: stderr: {out.get('text', '')[:200]!r}"
+        for i, cell in enumerate(nb.cells)
+        for out in cell.get("outputs", [])
+        if out.get("name") == "stderr"
+    ]
+    nbformat.write(nb, path)
+    return seconds, problems
+
+
+def main(paths):
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
+    navigation.main([])
+    sync_exercises.main([])
+    failed = False
+    total = 0.0
+    for path in paths:
+        try:
+            seconds, problems = execute(path)
+        except Exception as error:  # report and go on with the others
+            print(f"FAILED  {path}: {type(error).__name__}: {str(error)[-2000:]}")
+            failed = True
+            continue
+        total += seconds
+        print(f"{seconds:6.1f} s  {path}")
+        for problem in problems:
+            print(f"        {problem}")
+        failed |= bool(problems)
+    print(f"{total:6.1f} s  total")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:] or sorted(map(str, pathlib.Path("notebooks").glob("[0-9]*.ipynb")))))
