@@ -1,0 +1,116 @@
+"""Keras-facing schedules: each bridge equals its pure formula at every step; the custom
+schedule is graph-safe and survives save/load (with its step count) and clone_model."""
+
+import keras
+import numpy as np
+import pytest
+
+from lrlab import data, keras_schedules, models, schedules
+
+STEPS = np.arange(1500)
+
+
+def _evaluate(schedule, steps=STEPS):
+    return np.array([float(schedule(int(s))) for s in steps])
+
+
+def _assert_close(keras_values, formula_values):
+    # 1e-6 relative to the schedule's scale (its initial LR). Keras computes in float32, and
+    # rate ** (step / decay_steps) loses about step * 6e-8 of relative precision, so deep into
+    # a decay (LR << lr0) the error relative to the *current* value can reach ~1e-5.
+    scale = formula_values[0]
+    np.testing.assert_allclose(keras_values, formula_values, rtol=1e-6, atol=1e-6 * scale)
+
+
+def test_time_based_bridge_counts_steps():
+    _assert_close(_evaluate(keras_schedules.time_based_decay_schedule(0.2, 0.03)),
+                  schedules.time_based_decay(STEPS, 0.2, 0.03))
+
+
+def test_time_based_bridge_counts_epochs_with_staircase():
+    spe = 17
+    _assert_close(_evaluate(keras_schedules.time_based_decay_schedule(0.2, 0.3, steps_per_epoch=spe)),
+                  schedules.time_based_decay(STEPS // spe, 0.2, 0.3))
+
+
+def test_exponential_bridge_counts_steps():
+    _assert_close(_evaluate(keras_schedules.exponential_decay_schedule(0.2, 0.002)),
+                  schedules.exponential_decay(STEPS, 0.2, 0.002))
+
+
+def test_exponential_bridge_counts_epochs_with_staircase():
+    spe = 13
+    _assert_close(_evaluate(keras_schedules.exponential_decay_schedule(0.2, 0.05, steps_per_epoch=spe)),
+                  schedules.exponential_decay(STEPS // spe, 0.2, 0.05))
+
+
+@pytest.mark.parametrize("spe, step_size", [(10, 3), (7, 1), (32, 5)])
+def test_step_bridge_matches_epoch_formula_at_every_step(spe, step_size):
+    _assert_close(_evaluate(keras_schedules.step_decay_schedule(0.2, 0.6, step_size, spe)),
+                  schedules.step_decay(STEPS // spe, 0.2, 0.6, step_size))
+
+
+def test_step_bridge_boundaries():
+    schedule = keras_schedules.step_decay_schedule(0.2, 0.5, step_size=2, steps_per_epoch=10)
+    # epoch 1 ends at step 19 (old LR); epoch 2 starts at step 20 (dropped once).
+    assert float(schedule(19)) == pytest.approx(0.2)
+    assert float(schedule(20)) == pytest.approx(0.1)
+
+
+def test_custom_schedule_matches_formula():
+    schedule = keras_schedules.CustomLearningRateSchedule(0.1, decay_steps=100, decay_rate=0.5)
+    _assert_close(_evaluate(schedule), 0.1 * 0.5 ** (STEPS / 100))
+
+
+def test_custom_schedule_get_config_round_trip():
+    schedule = keras_schedules.CustomLearningRateSchedule(0.1, 250, 0.9)
+    config = schedule.get_config()
+    assert config == {"initial_learning_rate": 0.1, "decay_steps": 250.0, "decay_rate": 0.9}
+    again = keras_schedules.CustomLearningRateSchedule.from_config(config)
+    assert float(again(123)) == pytest.approx(float(schedule(123)))
+    restored = keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(schedule))
+    assert isinstance(restored, keras_schedules.CustomLearningRateSchedule)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return data.load_digits()
+
+
+def test_custom_schedule_trains_in_graph_mode_and_survives_save_load(tmp_path, digits):
+    (x, y), _ = digits
+    schedule = keras_schedules.CustomLearningRateSchedule(0.05, decay_steps=20, decay_rate=0.5)
+    model = models.digits_mlp(optimizer=keras.optimizers.SGD(learning_rate=schedule))
+    model.fit(x[:512], y[:512], epochs=2, batch_size=64, verbose=0)
+    assert int(model.optimizer.iterations) == 16
+    path = tmp_path / "model.keras"
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert isinstance(loaded.optimizer._learning_rate, keras_schedules.CustomLearningRateSchedule)
+    assert int(loaded.optimizer.iterations) == 16
+    assert float(loaded.optimizer.learning_rate) == pytest.approx(0.05 * 0.5 ** (16 / 20), rel=1e-6)
+    for a, b in zip(model.get_weights(), loaded.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    clone = keras.models.clone_model(model)
+    clone.compile(optimizer=keras.optimizers.SGD(learning_rate=schedule), loss="sparse_categorical_crossentropy")
+    clone.fit(x[:64], y[:64], epochs=1, batch_size=64, verbose=0)
+
+
+@pytest.mark.parametrize(
+    "call, name",
+    [
+        (lambda: keras_schedules.CustomLearningRateSchedule(0, 10, 0.5), "initial_learning_rate"),
+        (lambda: keras_schedules.CustomLearningRateSchedule(0.1, 0, 0.5), "decay_steps"),
+        (lambda: keras_schedules.CustomLearningRateSchedule(0.1, 10, -0.5), "decay_rate"),
+        (lambda: keras_schedules.CustomLearningRateSchedule(0.1, "10", 0.5), "decay_steps"),
+        (lambda: keras_schedules.time_based_decay_schedule(-0.1, 0.5), "initial_lr"),
+        (lambda: keras_schedules.time_based_decay_schedule(0.1, 0.5, steps_per_epoch=0), "steps_per_epoch"),
+        (lambda: keras_schedules.step_decay_schedule(0.1, 0.5, 2, None), "steps_per_epoch"),
+        (lambda: keras_schedules.step_decay_schedule(0.1, 2.0, 2, 10), "factor"),
+        (lambda: keras_schedules.step_decay_schedule(0.1, 0.5, 0, 10), "step_size"),
+        (lambda: keras_schedules.exponential_decay_schedule(0.1, -1.0), "decay_rate"),
+    ],
+)
+def test_bad_arguments(call, name):
+    with pytest.raises(ValueError, match=f"`{name}`.*Received: {name}="):
+        call()
