@@ -327,3 +327,113 @@ def _verify_log_uniform(call):
             "different seed different ones. Hint: call rng.uniform(...), not np.random.*"
         )
     return None
+
+
+# ---- lesson 02: Keras 2 optimizer arguments to Keras 3 ---------------------------------------
+
+_KERAS2_CASES = [
+    ({"lr": 0.01}, {"learning_rate": 0.01},
+     "Keras 3 spells it `learning_rate`; `lr=` raises a ValueError."),
+    ({"learning_rate": 0.1, "momentum": 0.9}, {"learning_rate": 0.1, "momentum": 0.9},
+     "these are already Keras 3 arguments: return them unchanged."),
+    ({"lr": 1, "momentum": 0.9, "nesterov": True}, {"learning_rate": 1.0, "momentum": 0.9, "nesterov": True},
+     "Keras 3 rejects an int learning rate: convert it with float(), and keep the other arguments."),
+    ({"lr": 0.1, "decay": 0.0}, {"learning_rate": 0.1},
+     "`decay=0` means no decay: drop the argument and keep a plain float learning rate."),
+    ({"lr": 0.1, "decay": 0.01, "momentum": 0.9}, {"learning_rate": (0.1, 0.01), "momentum": 0.9},
+     "Keras 3 ignores `decay=`: remove it and pass "
+     "keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=decay) as the learning rate."),
+    ({"learning_rate": 0.5, "decay": 0.001}, {"learning_rate": (0.5, 0.001)},
+     "Keras 2 decayed every step (batch): lr / (1 + decay * step), so decay_steps=1."),
+]
+
+
+def _keras2_problem(where, given, got, expected, hint):
+    if not isinstance(got, dict):
+        return f"{where} returned {type(got).__name__} {_short(got)}; expected a dict of keyword arguments."
+    if set(got) != set(expected):
+        return f"{where} returned the arguments {sorted(got)}, expected {sorted(expected)}. Hint: {hint}"
+    for key, want in expected.items():
+        value = got[key]
+        if key != "learning_rate" or isinstance(want, float):
+            if key == "learning_rate" and (isinstance(value, bool) or not isinstance(value, float)):
+                return f"{where} returned learning_rate={_short(value)} ({type(value).__name__}); expected the float {want!r}. Hint: {hint}"
+            if value != want:
+                return f"{where} returned {key}={_short(value)}, expected {want!r}. Hint: {hint}"
+            continue
+        lr0, decay = want
+        if isinstance(value, numbers.Number) or not callable(value):
+            return (f"{where} returned learning_rate={_short(value)}, a fixed value: the decay is lost. "
+                    f"Hint: {hint}")
+        for step in (0, 1, 10, 1000):
+            expected_lr = schedules.time_based_decay(step, lr0, decay)
+            try:
+                lr = float(value(step))
+            except Exception as error:
+                return f"{where}: calling its learning_rate at step {step} raised {type(error).__name__}: {error}. Hint: {hint}"
+            if not math.isclose(lr, expected_lr, rel_tol=1e-5):
+                return (f"{where}: its learning-rate schedule gives {lr:.6g} at step {step}, expected "
+                        f"{expected_lr:.6g} = {lr0:g} / (1 + {decay:g} * {step}). Hint: {hint}")
+    return None
+
+
+@exercise("keras2_to_keras3", timeout=10.0)
+def _verify_keras2_to_keras3(call):
+    for given, expected, hint in _KERAS2_CASES:
+        where = _describe_call("keras2_to_keras3", (given,))
+        original = dict(given)
+        got = call(given)
+        if given != original:
+            return f"{where} changed the dict it was given. Hint: build and return a new dict (e.g. start from dict(kwargs))."
+        problem = _keras2_problem(where, given, got, expected, hint)
+        if problem:
+            return problem
+    return None
+
+
+# ---- lesson 03: name a loss curve ------------------------------------------------------------
+
+from lrlab import diagnosis  # noqa: E402  (pure NumPy, like landscapes and schedules)
+
+_nan, _inf = float("nan"), float("inf")
+_CURVE_CASES = [
+    ([2.3, 1.5, 0.9, 0.55, 0.35, 0.25, 0.2],
+     "the loss fell steadily and by a lot: that is what a good learning rate looks like."),
+    ([2.30, 2.295, 2.29, 2.286, 2.281, 2.277, 2.272],
+     "the loss falls smoothly but has hardly moved from where it started: the steps are too small."),
+    ([2.3, 1.2, 2.0, 0.9, 1.8, 0.8, 1.6],
+     "the loss keeps climbing back up between drops: measure how much of the movement is upward."),
+    ([2.3, 8.0, 95.0, 4.1e3, _inf, _nan, _nan],
+     "NaN and inf mean divergence. Careful: any comparison with NaN is False, so test np.isfinite first."),
+    ([2.3, 1.9, 1.6, _nan, _nan, _nan, _nan],
+     "one NaN is enough: once a loss is NaN, training has diverged (use np.isfinite, not `> first`)."),
+    ([2.3, 2.5, 2.8, 3.1, 3.5, 3.9, 4.4],
+     "a loss that ends above where it started has diverged, even if it never reaches NaN."),
+    ([2.36, 3.71, 2.29, 2.32, 2.32, 2.32, 2.31, 2.29],
+     "a real curve at a too-large learning rate: it jumped up, came back down and never settled low. "
+     "Check for oscillation *before* deciding it is too slow."),
+    ([2.36, 35.4, 3.25, 2.35, 2.35, 2.39, 2.35, 2.35],
+     "a real curve: the loss blew up fifteen-fold in the first epoch. A huge spike means diverged, "
+     "even if the last value is below the first."),
+    ([2.36, 1.72, 0.84, 0.40, 0.26, 0.18, 0.15, 0.13, 0.12],
+     "a real curve at a good learning rate: a big, steady fall."),
+    ([2.357, 2.356, 2.3562, 2.3561, 2.3561, 2.3562, 2.3561],
+     "tiny wiggles on a flat curve are noise, not oscillation: ignore rises much smaller than the loss."),
+    ([0.9, 0.5, 0.55, 0.3, 0.32, 0.2, 0.21, 0.15],
+     "a noisy but mostly falling curve is still good: small bumps are not oscillation."),
+]
+
+
+@exercise("classify_curve")
+def _verify_classify_curve(call):
+    for curve, hint in _CURVE_CASES:
+        losses = np.array(curve)
+        expected = diagnosis.classify_loss_curve(losses)
+        where = f"classify_curve({_short(losses)})"
+        got = call(losses.copy())
+        if not isinstance(got, str) or got not in diagnosis.DIAGNOSES:
+            return (f"{where} returned {_short(got)}; expected one of "
+                    f"{', '.join(map(repr, diagnosis.DIAGNOSES))}.")
+        if got != expected:
+            return f"{where} returned {got!r}, expected {expected!r}. Hint: {hint}"
+    return None

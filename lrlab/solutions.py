@@ -58,3 +58,37 @@ def exponential_decay(step, initial_lr, decay_rate):
     ### BEGIN SOLUTION
     return initial_lr * math.exp(-decay_rate * step)
     ### END SOLUTION
+
+
+def keras2_to_keras3(kwargs):
+    """Return Keras 3 optimizer arguments for the Keras 2 ones in the dict `kwargs`
+    (e.g. {"lr": 0.1, "decay": 0.01, "momentum": 0.9}), without changing `kwargs`."""
+    ### BEGIN SOLUTION
+    new = dict(kwargs)  # a copy: never change the caller's dict
+    if "lr" in new:
+        new["learning_rate"] = new.pop("lr")
+    lr = float(new["learning_rate"])
+    decay = new.pop("decay", 0.0)
+    if decay:
+        # Keras 2's per-step decay lr / (1 + decay * step), as a Keras 3 schedule.
+        lr = keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=decay)
+    new["learning_rate"] = lr
+    return new
+    ### END SOLUTION
+
+
+def classify_curve(losses):
+    """Return "too slow", "good", "oscillating" or "diverged" for a training-loss curve
+    `losses` (a 1-D NumPy array, one loss per epoch, the first before training)."""
+    ### BEGIN SOLUTION
+    first, last = losses[0], losses[-1]
+    if not np.all(np.isfinite(losses)) or last > first or losses.max() > 3 * first:
+        return "diverged"
+    changes = np.diff(losses)
+    rises, falls = changes[changes > 0].sum(), -changes[changes < 0].sum()
+    if rises > 0.25 * (rises + falls) and rises > 0.05 * first:
+        return "oscillating"
+    if (first - last) / first < 0.2:
+        return "too slow"
+    return "good"
+    ### END SOLUTION

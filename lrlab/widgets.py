@@ -129,3 +129,60 @@ class DescentExplorer1D(Explorer):
             verdict = "converges monotonically"
         return (f"lr = {lr:.3g}: each step multiplies x by 1 − lr·c = {factor:+.3f}, so it "
                 f"<b>{verdict}</b> (stability limit 2/c = {limit:.3g}).")
+
+
+class BowlExplorer2D(Explorer):
+    """Gradient descent on the ill-conditioned bowl f(x) = c₁/2·x₁² + c₂/2·x₂² (lesson 03).
+
+    Left: contours with the path of iterates, which zig-zags across the steep direction as the
+    learning rate nears 2/max(c). Right: the loss per step (log scale), named by
+    `lrlab.diagnosis.classify_loss_curve`. NumPy closed form, so a refresh is a few ms.
+    """
+
+    def __init__(self, curvatures=(1.0, 20.0), lr=0.05, x0=(-4.0, 1.5), steps=40):
+        from lrlab import diagnosis
+
+        self._classify = diagnosis.classify_loss_curve
+        self.curvatures = np.asarray(curvatures, dtype=float)
+        if self.curvatures.shape != (2,):
+            raise ValueError(f"Argument `curvatures` must hold 2 curvatures. Received: curvatures={curvatures!r}")
+        self.x0 = np.asarray(x0, dtype=float)
+        self.steps = steps
+        limit = landscapes.stability_limit(self.curvatures)
+        controls = {"lr": _lr_slider(lr, limit / 100, limit * 1.5)}
+        figure = Figure(figsize=(9, 3.6), dpi=80, layout="constrained")
+        self.ax_path, self.ax_loss = figure.subplots(1, 2)
+        grid = np.linspace(-5, 5, 121)
+        gx, gy = np.meshgrid(grid, grid)
+        surface = landscapes.quadratic_loss(np.stack([gx, gy], axis=-1), self.curvatures)
+        self.ax_path.contour(gx, gy, surface, levels=np.geomspace(0.05, surface.max(), 12),
+                             colors="0.7", linewidths=0.8)
+        self.ax_path.plot([0], [0], "k*", ms=9)
+        (self.path_line,) = self.ax_path.plot([], [], "o-", color="#D55E00", ms=3, lw=1)
+        c1, c2 = self.curvatures
+        self.ax_path.set(xlim=(-5, 5), ylim=(-5, 5), aspect="equal", xlabel="weight x₁ (flat direction)",
+                         ylabel="weight x₂ (steep direction)",
+                         title=f"Path on f = {c1:g}/2·x₁² + {c2:g}/2·x₂²")
+        start = landscapes.quadratic_loss(self.x0, self.curvatures)
+        (self.loss_line,) = self.ax_loss.semilogy([], [], "o-", color="#0072B2", ms=3)
+        self.moving = (self.path_line, self.loss_line)
+        self.ax_loss.set(xlim=(0, steps), ylim=(1e-6, start * 1e4), xlabel="step k",
+                         ylabel="loss f(x_k) (log scale)", title="Loss per step")
+        super().__init__(controls, figure)
+
+    def draw(self, lr):
+        path = landscapes.quadratic_trajectory(self.x0, self.curvatures, lr, self.steps)
+        with np.errstate(over="ignore", invalid="ignore"):
+            losses = landscapes.quadratic_loss(path, self.curvatures)
+        self.path_line.set_data(np.clip(path[:, 0], -6, 6), np.clip(path[:, 1], -6, 6))
+        self.loss_line.set_data(np.arange(self.steps + 1), np.clip(losses, 1e-12, 1e30))
+        factors = 1 - lr * self.curvatures
+        limit = landscapes.stability_limit(self.curvatures)
+        verdict = self._classify(losses)
+        slowest = np.abs(factors).max()
+        # Steps until the slowest coordinate has shrunk 100x: |factor|**k = 0.01.
+        speed = (f"about {np.log(0.01) / np.log(slowest):.0f} steps to shrink the path 100×"
+                 if 0 < slowest < 1 else "the path never shrinks")
+        return (f"lr = {lr:.3g}: per step x₁ is multiplied by {factors[0]:+.3f} and x₂ by "
+                f"{factors[1]:+.3f} (stability limit 2/max c = {limit:.3g}); {speed}; the loss "
+                f"curve over {self.steps} steps reads <b>{verdict}</b>.")
