@@ -11,10 +11,10 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab test check execute clean
+.PHONY: help install lab test test-browser browser-deps check execute clean
 
 help: ## List the targets.
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-9s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 install: $(STAMP) ## Create .venv and install lrlab (editable) with everything the course needs.
 
@@ -31,6 +31,20 @@ lab: install ## Open JupyterLab at the first notebook (localhost only, token on)
 
 test: install ## Run unit tests, doctests, exercise-checker tests and strict nbval on every notebook.
 	$(BIN)/python -m pytest
+
+BROWSER_STAMP := $(VENV)/.browser-stamp
+browser-deps: $(BROWSER_STAMP) ## Install Playwright (and, as root, Debian's chromium) for the browser test.
+
+$(BROWSER_STAMP): $(STAMP)
+	@command -v chromium >/dev/null || command -v chromium-browser >/dev/null || \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+		else echo "No chromium: install it (e.g. apt-get install chromium) for the browser test."; fi
+	$(BIN)/python -m pip install --progress-bar off -e ".[browser]"
+	@touch $(BROWSER_STAMP)
+
+test-browser: browser-deps ## Lesson 01 in headless Chromium: run all, drag a slider (screenshot in artifacts/).
+	$(BIN)/python -m pytest tests/test_browser.py -v
 
 check: install ## Grade the exercises in your notebooks (NOTEBOOKS="a.ipynb b.ipynb" to choose).
 	$(BIN)/python -m lrlab.grading $(NOTEBOOKS)
