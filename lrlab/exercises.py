@@ -437,3 +437,108 @@ def _verify_classify_curve(call):
         if got != expected:
             return f"{where} returned {got!r}, expected {expected!r}. Hint: {hint}"
     return None
+
+
+# ---- lesson 07 capstone: plan the learning rate for a model you have not seen ---------------
+
+# The budget the student plans for; the notebook states it, the checker enforces it.
+CAPSTONE = {"steps_per_epoch": 30, "epochs": 5, "batch_size": 25, "target_accuracy": 0.85}
+
+
+def capstone_data():
+    """The capstone's fixed, generated data: 750 training and 250 validation rows, 16 features, 3 classes."""
+    from sklearn.datasets import make_classification
+
+    x, y = make_classification(
+        n_samples=1000, n_features=16, n_informative=8, n_redundant=2, n_classes=3,
+        n_clusters_per_class=2, class_sep=1.0, flip_y=0.02, random_state=7,
+    )
+    x, y = x.astype(np.float32), y.astype(np.int32)
+    return (x[:750], y[:750]), (x[750:], y[750:])
+
+
+def capstone_model():
+    """The model the student never sees: a 16-32-32-3 ReLU MLP, seeded (uncompiled)."""
+    import keras
+
+    keras.utils.set_random_seed(0)
+    return keras.Sequential([
+        keras.Input((16,)),
+        keras.layers.Dense(32, activation="relu"),
+        keras.layers.Dense(32, activation="relu"),
+        keras.layers.Dense(3, activation="softmax"),
+    ])
+
+
+def train_capstone(optimizer):
+    """Train `capstone_model()` with `optimizer` on the capstone budget; return (val accuracies, losses) per epoch."""
+    (x, y), (x_val, y_val) = capstone_data()
+    model = capstone_model()
+    model.compile(optimizer, "sparse_categorical_crossentropy", metrics=["accuracy"],
+                  steps_per_execution=CAPSTONE["steps_per_epoch"])
+    history = model.fit(
+        x, y, batch_size=CAPSTONE["batch_size"], epochs=CAPSTONE["epochs"], verbose=0,
+        validation_data=(x_val, y_val), validation_batch_size=len(x_val),
+    )
+    return history.history["val_accuracy"], history.history["loss"]
+
+
+def _plan_lrs(optimizer, total_steps):
+    """The plan's learning rate at every step of the budget (a float LR gives a flat line)."""
+    import keras
+
+    from lrlab.callbacks import current_learning_rate
+
+    if not isinstance(optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule):
+        return np.full(total_steps, current_learning_rate(optimizer))
+    return np.array([current_learning_rate(optimizer, step) for step in range(total_steps)])
+
+
+@exercise("plan_learning_rate", timeout=30.0)
+def _verify_plan_learning_rate(call):
+    import keras
+
+    spe, epochs, target = CAPSTONE["steps_per_epoch"], CAPSTONE["epochs"], CAPSTONE["target_accuracy"]
+    where = f"plan_learning_rate({spe}, {epochs})"
+    optimizer = call(spe, epochs)
+    if isinstance(optimizer, type) and issubclass(optimizer, keras.optimizers.Optimizer):
+        return f"{where} returned the class {optimizer.__name__}; create one: keras.optimizers.{optimizer.__name__}(learning_rate=...)."
+    if not isinstance(optimizer, keras.optimizers.Optimizer):
+        return (f"{where} returned {type(optimizer).__name__} {_short(optimizer)}; expected a Keras optimizer, "
+                "e.g. keras.optimizers.Adam(learning_rate=...).")
+    if optimizer.built:
+        return f"{where} returned an optimizer that already trained another model; return a fresh one on every call."
+    try:
+        lrs = _plan_lrs(optimizer, spe * epochs)
+    except Exception as error:
+        return f"reading your plan's learning rate raised {type(error).__name__}: {error}."
+    bad = np.flatnonzero(~np.isfinite(lrs) | (lrs < 0))
+    if bad.size:
+        return (f"your plan's learning rate at step {bad[0]} is {lrs[bad[0]]:.3g}; every step needs a finite "
+                "learning rate >= 0 (0 only where a warm-up starts).")
+    if lrs.max() <= 0:
+        return "your plan's learning rate is 0 at every step, so the model never changes."
+    summary = f"(your LR: {lrs[0]:.3g} at the start, {lrs.max():.3g} at its peak, {lrs[-1]:.3g} at the end)"
+    try:
+        accuracies, losses = _run_with_timeout(train_capstone, (optimizer,), EXERCISES["plan_learning_rate"].timeout)
+    except _TimedOut:
+        return "training with your plan did not finish in time. Is your schedule doing heavy work on every step?"
+    except Exception as error:
+        return (f"training with your plan raised {type(error).__name__}: {str(error)[:300]}. A custom schedule runs "
+                "in graph mode: use keras.ops on the step, not math or NumPy.")
+    if not np.all(np.isfinite(losses)):
+        epoch = int(np.flatnonzero(~np.isfinite(losses))[0]) + 1
+        return (f"training diverged: the loss became {losses[epoch - 1]} in epoch {epoch} {summary}. "
+                "Hint: the learning rate is far too large; a range test shows where the loss blows up.")
+    best = max(accuracies)
+    if accuracies[-1] >= target:
+        return None
+    if losses[-1] > losses[0]:
+        hint = "the training loss went up: the learning rate is too large (or its peak is)."
+    elif losses[-1] > 0.85 * losses[0]:
+        hint = "the training loss barely moved: the learning rate is too small for this budget."
+    else:
+        hint = ("the model learns but not fast enough: try a larger peak learning rate with a warm-up, "
+                "and a decay that ends near zero at the last step.")
+    return (f"after {epochs} epochs the validation accuracy is {accuracies[-1]:.3f} (best {best:.3f}); the goal is "
+            f"{target:.2f} {summary}. Hint: {hint}")

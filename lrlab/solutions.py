@@ -92,3 +92,21 @@ def classify_curve(losses):
         return "too slow"
     return "good"
     ### END SOLUTION
+
+
+def plan_learning_rate(steps_per_epoch, epochs):
+    """Return a NEW Keras optimizer, learning rate and schedule included, for training a model you
+    have not seen for `epochs` epochs of `steps_per_epoch` batches each (see lesson 07)."""
+    import keras
+
+    ### BEGIN SOLUTION
+    # Adam, one epoch of linear warm-up to 1e-2, then a cosine decay to zero at the last step.
+    # (CosineDecay's decay runs *after* the warm-up, so it gets the remaining epochs - 1 epochs.)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=0.0,
+        decay_steps=(epochs - 1) * steps_per_epoch,
+        warmup_target=1e-2,
+        warmup_steps=steps_per_epoch,
+    )
+    return keras.optimizers.Adam(learning_rate=schedule)
+    ### END SOLUTION
