@@ -439,6 +439,117 @@ def _verify_classify_curve(call):
     return None
 
 
+# ---- lesson 06: a warm-up schedule CLASS that trains, saves and loads ---------------------------
+
+def _first_line(error):
+    """The exception's type and first message line: TF messages go on for pages."""
+    text = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {text[0][:160]}" if text else type(error).__name__
+
+
+def _guarded(what, fn, *args, timeout=30.0, hint=""):
+    """Run one step of a class check; any problem becomes a friendly verdict, never a traceback."""
+    try:
+        return _run_with_timeout(fn, args, timeout)
+    except _TimedOut:
+        raise _Failure(f"{what} did not finish within {timeout:g} s.") from None
+    except NotImplementedError:
+        raise _NotAttempted() from None
+    except Exception as error:  # the student's bug, reported as a verdict
+        raise _Failure(f"{what} raised {_first_line(error)}. {hint}".rstrip()) from None
+
+
+def _save_and_load(schedule, steps_done):
+    """Save a tiny model whose optimizer uses `schedule`, load it back; return the optimizer."""
+    import os
+    import tempfile
+
+    import keras
+
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=schedule), loss="mse")
+    model.optimizer.build(model.trainable_variables)
+    model.optimizer.iterations.assign(steps_done)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        return keras.models.load_model(path).optimizer
+
+
+@exercise("warmup_schedule", kind="class", answer_name="WarmupSchedule", timeout=30.0)
+def _verify_warmup_schedule(call):
+    import keras
+    import tensorflow as tf
+
+    from lrlab.warmup import linear_warmup
+
+    base = keras.optimizers.schedules.LearningRateSchedule
+    start, target, n = 0.01, 0.1, 8
+    schedule = call(start, target, n)
+    cls = type(schedule)
+    if not isinstance(schedule, base):
+        return ("WarmupSchedule(...) should be a keras.optimizers.schedules.LearningRateSchedule: "
+                "write `class WarmupSchedule(keras.optimizers.schedules.LearningRateSchedule):`.")
+    hints = {
+        0: "at step 0 the LR is initial_learning_rate.",
+        1: "the LR climbs by (warmup_target - initial_learning_rate) / warmup_steps per step.",
+        n - 1: "at step warmup_steps - 1 the warm-up is not over: the target is reached exactly at step warmup_steps.",
+        n: "at step warmup_steps the LR reaches warmup_target (not one step earlier or later).",
+        n + 1: "after warm-up the LR stays at warmup_target: use ops.minimum(step, warmup_steps).",
+        5 * n: "long after warm-up the LR stays at warmup_target.",
+    }
+    for step, hint in hints.items():
+        where = f"WarmupSchedule({start:g}, {target:g}, {n})({step})"
+        got = _as_number(_guarded(where, schedule, step), where)
+        expected = linear_warmup(step, start, target, n)
+        if not math.isclose(got, expected, rel_tol=1e-5, abs_tol=1e-9):
+            return _mismatch(where, expected, got, hint)
+    # Inside fit the schedule is traced once with a symbolic int64 step (graph mode).
+    traced = tf.function(lambda step: schedule(step))
+    where = "calling your schedule inside a compiled train step (graph mode)"
+    graph_hint = ("Inside fit `step` is a symbolic int64 tensor: cast it with ops.cast(step, \"float32\") "
+                  "and use ops.minimum / ops.where, not math, np or a Python `if`.")
+    value = _guarded(where, lambda: float(traced(tf.constant(n - 1, tf.int64))), hint=graph_hint)
+    if not math.isclose(value, linear_warmup(n - 1, start, target, n), rel_tol=1e-5):
+        return f"{where} gave {value:.6g} at step {n - 1}, expected {linear_warmup(n - 1, start, target, n):.6g}. {graph_hint}"
+    # Saving needs get_config, returning every constructor argument.
+    if cls.get_config is base.get_config:
+        return ("your class has no get_config(), so a model using it cannot be saved (model.save raises "
+                "NotImplementedError). Add get_config returning a dict of the three constructor arguments.")
+    try:
+        config = _run_with_timeout(schedule.get_config, (), 10)
+    except NotImplementedError:
+        return "get_config() still raises NotImplementedError: return a dict of the three constructor arguments."
+    except Exception as error:
+        return f"get_config() raised {_first_line(error)}."
+    expected_config = {"initial_learning_rate": start, "warmup_target": target, "warmup_steps": n}
+    if not isinstance(config, dict) or any(
+        not isinstance(config.get(key), numbers.Real) or not math.isclose(float(config[key]), value)
+        for key, value in expected_config.items()
+    ):
+        return (f"get_config() returned {_short(config)}; expected the constructor arguments "
+                f"{expected_config}. Hint: Keras rebuilds the schedule as WarmupSchedule(**config).")
+    rebuilt = _guarded("WarmupSchedule.from_config(get_config())", cls.from_config, config)
+    if not math.isclose(_as_number(_guarded("the rebuilt schedule", rebuilt, 3), "the rebuilt schedule(3)"),
+                        linear_warmup(3, start, target, n), rel_tol=1e-5):
+        return "a schedule rebuilt with from_config(get_config()) gives different learning rates."
+    if keras.saving.get_registered_name(cls) == cls.__name__:
+        return ("WarmupSchedule is not registered, so load_model cannot find it. Keep the decorator "
+                "@keras.saving.register_keras_serializable(package=...) on the class.")
+    optimizer = _guarded("saving and loading a model that uses your schedule", _save_and_load, schedule, 5,
+                         hint="Check that get_config returns plain numbers.")
+    loaded = optimizer._learning_rate
+    if not isinstance(loaded, cls):
+        return f"after model.save / load_model the optimizer's schedule is a {type(loaded).__name__}, not your WarmupSchedule."
+    if int(optimizer.iterations) != 5:
+        return f"after load_model the step counter is {int(optimizer.iterations)}, expected 5."
+    for step in (0, n - 1, n, 2 * n):
+        got = _as_number(_guarded("the loaded schedule", loaded, step), f"loaded schedule({step})")
+        if not math.isclose(got, linear_warmup(step, start, target, n), rel_tol=1e-5, abs_tol=1e-9):
+            return f"the loaded schedule gives {got:.6g} at step {step}, expected {linear_warmup(step, start, target, n):.6g}."
+    return None
+
+
 # ---- lesson 07 capstone: plan the learning rate for a model you have not seen ---------------
 
 # The budget the student plans for; the notebook states it, the checker enforces it.
@@ -542,3 +653,75 @@ def _verify_plan_learning_rate(call):
                 "and a decay that ends near zero at the last step.")
     return (f"after {epochs} epochs the validation accuracy is {accuracies[-1]:.3f} (best {best:.3f}); the goal is "
             f"{target:.2f} {summary}. Hint: {hint}")
+
+
+# ---- lesson 04: read a learning rate off a range-test curve ----------------------------------
+
+def range_test_curve(lrs, start, end, centre, width, blowup, noise=0.0, seed=0, nan_tail=False):
+    """A synthetic LR range-test curve: flat, a sigmoid fall of width `width` decades around
+    10**centre, then a blow-up near 10**blowup; noisy if asked; cut where the finder would stop
+    (the first loss above 4x the start), with inf then NaN after that point if `nan_tail`."""
+    u = np.log10(lrs)
+    losses = start - (start - end) / (1 + np.exp(-(u - centre) / width)) + end * np.exp((u - blowup) / 0.15)
+    if noise:
+        losses = losses * (1 + noise * np.random.default_rng(seed).standard_normal(len(lrs)))
+    stop = int(np.flatnonzero(losses > 4 * start)[0])
+    if nan_tail:
+        losses[stop] = np.inf
+        losses[stop + 1:] = np.nan
+        return np.asarray(lrs, dtype=float), losses
+    return np.asarray(lrs[: stop + 1], dtype=float), losses[: stop + 1]
+
+
+def good_lr_window(lrs, losses):
+    """(low, high, lr at the lowest loss): the LRs a range-test reader should pick from.
+
+    low: where the loss has made 10% of its fall to the bottom (training is under way);
+    high: the bottom's LR / 3, since the lowest point is already on the edge of blowing up.
+    """
+    finite = np.isfinite(losses)
+    bottom = int(np.argmin(np.where(finite, losses, np.inf)))
+    drop = losses[0] - losses[bottom]
+    low = lrs[np.flatnonzero(losses[: bottom + 1] <= losses[0] - 0.1 * drop)[0]]
+    return float(low), float(lrs[bottom] / 3), float(lrs[bottom])
+
+
+_PICK_LR_CASES = [
+    ("a clean curve (Adam-like)",
+     range_test_curve(np.geomspace(1e-6, 10, 100), 2.3, 0.3, -3.0, 0.3, -1.2), ""),
+    ("a noisy curve (SGD-like)",
+     range_test_curve(np.geomspace(1e-5, 10, 100), 2.3, 0.2, -1.3, 0.25, 0.2, noise=0.01, seed=1),
+     "small wiggles are noise: look at the trend."),
+    ("a curve that ends in inf and NaN",
+     range_test_curve(np.geomspace(1e-5, 1, 80), 1.0, 0.1, -2.5, 0.35, -0.9, nan_tail=True),
+     "np.argmin and np.gradient do not skip NaN: keep only np.isfinite(losses) first."),
+    ("a short, coarse curve (binary loss)",
+     range_test_curve(np.geomspace(1e-4, 10, 40), 0.69, 0.25, -1.8, 0.3, -0.2, noise=0.01, seed=2), ""),
+    ("a curve whose good region is at tiny learning rates",
+     range_test_curve(np.geomspace(1e-7, 1, 120), 4.6, 1.0, -4.0, 0.4, -2.2, noise=0.005, seed=3, nan_tail=True),
+     "the good region is not always near 1e-3: read it off the curve."),
+]
+
+
+@exercise("pick_lr")
+def _verify_pick_lr(call):
+    for name, (lrs, losses), hint in _PICK_LR_CASES:
+        where = f"pick_lr(lrs, losses) on {name} (lrs {lrs[0]:.0e} to {lrs[-1]:.0e})"
+        got = _as_number(call(lrs.copy(), losses.copy()), where)
+        low, high, bottom = good_lr_window(lrs, losses)
+        if low <= got <= high:
+            continue
+        problem = f"{where} returned {got:.3g}; a good pick here lies between {low:.3g} and {high:.3g}."
+        if not lrs[0] <= got <= lrs[-1]:
+            why = "that is not even on the curve: return one of the learning rates the test tried."
+        elif got < low:
+            why = ("at that learning rate the loss has hardly started to fall, so training would crawl. "
+                   "Pick where the loss falls steeply.")
+        elif got >= bottom:
+            why = (f"that is at or past the lowest loss (lr = {bottom:.3g}), where the loss is about to blow "
+                   "up. Pick where it is still falling, well before the bottom.")
+        else:
+            why = (f"that is too close to the bottom of the curve (lr = {bottom:.3g}): training there is on "
+                   "the edge of diverging. Back off, e.g. to the steepest descent or the bottom's LR / 10.")
+        return f"{problem} Hint: {why} {hint}".rstrip()
+    return None

@@ -64,6 +64,8 @@ def keras2_to_keras3(kwargs):
     """Return Keras 3 optimizer arguments for the Keras 2 ones in the dict `kwargs`
     (e.g. {"lr": 0.1, "decay": 0.01, "momentum": 0.9}), without changing `kwargs`."""
     ### BEGIN SOLUTION
+    import keras
+
     new = dict(kwargs)  # a copy: never change the caller's dict
     if "lr" in new:
         new["learning_rate"] = new.pop("lr")
@@ -94,6 +96,42 @@ def classify_curve(losses):
     ### END SOLUTION
 
 
+# Class exercises subclass Keras types, so Keras is imported from here on (not by `import lrlab`).
+import keras  # noqa: E402
+from keras import ops  # noqa: E402
+
+
+@keras.saving.register_keras_serializable(package="lrlab_exercises")
+class WarmupSchedule(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warm-up: the LR climbs from `initial_learning_rate` at step 0 to `warmup_target`,
+    reached exactly at step `warmup_steps`, and stays there. It must work inside `fit` (graph
+    mode: use `ops`, not `math`/`np`/`if` on `step`) and survive `model.save` / `load_model`."""
+
+    def __init__(self, initial_learning_rate, warmup_target, warmup_steps):
+        super().__init__()
+        ### BEGIN SOLUTION
+        self.initial_learning_rate = initial_learning_rate
+        self.warmup_target = warmup_target
+        self.warmup_steps = warmup_steps
+        ### END SOLUTION
+
+    def __call__(self, step):
+        ### BEGIN SOLUTION
+        step = ops.cast(step, "float32")
+        done = ops.minimum(step, self.warmup_steps) / self.warmup_steps
+        return self.initial_learning_rate + (self.warmup_target - self.initial_learning_rate) * done
+        ### END SOLUTION
+
+    def get_config(self):
+        ### BEGIN SOLUTION
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "warmup_target": self.warmup_target,
+            "warmup_steps": self.warmup_steps,
+        }
+        ### END SOLUTION
+
+
 def plan_learning_rate(steps_per_epoch, epochs):
     """Return a NEW Keras optimizer, learning rate and schedule included, for training a model you
     have not seen for `epochs` epochs of `steps_per_epoch` batches each (see lesson 07)."""
@@ -109,4 +147,17 @@ def plan_learning_rate(steps_per_epoch, epochs):
         warmup_steps=steps_per_epoch,
     )
     return keras.optimizers.Adam(learning_rate=schedule)
+    ### END SOLUTION
+
+
+def pick_lr(lrs, losses):
+    """Return a good learning rate read off an LR range test: `lrs` are the increasing learning
+    rates it tried and `losses` the smoothed loss at each (inf or NaN once it blew up)."""
+    ### BEGIN SOLUTION
+    finite = np.isfinite(losses)
+    lrs, losses = lrs[finite], losses[finite]
+    bottom = int(np.argmin(losses))
+    # The steepest descent before the bottom: the most negative slope per decade of LR.
+    slope = np.gradient(losses[: bottom + 1], np.log10(lrs[: bottom + 1]))
+    return float(lrs[int(np.argmin(slope))])
     ### END SOLUTION
