@@ -119,8 +119,10 @@ def step_decay_schedule(initial_lr, factor, step_size, steps_per_epoch):
 def exponential_decay_schedule(initial_lr, decay_rate, steps_per_epoch=None):
     """`ExponentialDecay` equal to `schedules.exponential_decay`: `lr0 * exp(-k * t)`.
 
-    Keras's form is `lr0 * rate ** (step / decay_steps)`, so rate = exp(-k). With
-    `steps_per_epoch`, t counts whole epochs (staircase); without it, t counts steps.
+    Keras's form is `lr0 * rate ** (step / decay_steps)`. Per step we use rate = e**-1 and
+    decay_steps = 1/k: the same curve as rate = exp(-k), decay_steps = 1, but float32 keeps it
+    to ~1e-8 instead of drifting ~1e-5 over thousands of steps. With `steps_per_epoch`, t counts
+    whole epochs (staircase: rate = exp(-k) every `steps_per_epoch` steps).
 
     >>> round(float(exponential_decay_schedule(0.1, 0.1)(10)), 6)
     0.036788
@@ -130,6 +132,8 @@ def exponential_decay_schedule(initial_lr, decay_rate, steps_per_epoch=None):
     lr = check.positive("initial_lr", initial_lr)
     k = check.non_negative("decay_rate", decay_rate)
     spe = _steps_per_epoch(steps_per_epoch)
-    return keras.optimizers.schedules.ExponentialDecay(
-        lr, decay_steps=spe or 1, decay_rate=math.exp(-k), staircase=spe is not None
-    )
+    if spe is not None:
+        return keras.optimizers.schedules.ExponentialDecay(lr, spe, math.exp(-k), staircase=True)
+    if k == 0:
+        return keras.optimizers.schedules.ExponentialDecay(lr, 1, 1.0)
+    return keras.optimizers.schedules.ExponentialDecay(lr, decay_steps=1 / k, decay_rate=math.exp(-1))

@@ -36,6 +36,14 @@ def test_time_based_bridge_counts_epochs_with_staircase():
 def test_exponential_bridge_counts_steps():
     _assert_close(_evaluate(keras_schedules.exponential_decay_schedule(0.2, 0.002)),
                   schedules.exponential_decay(STEPS, 0.2, 0.002))
+    # Stays precise relative to the current LR too, deep into the decay.
+    long = np.arange(0, 5000, 7)
+    np.testing.assert_allclose(_evaluate(keras_schedules.exponential_decay_schedule(0.2, 1e-3), long),
+                               schedules.exponential_decay(long, 0.2, 1e-3), rtol=1e-6)
+
+
+def test_exponential_bridge_with_zero_decay_is_constant():
+    assert float(keras_schedules.exponential_decay_schedule(0.2, 0.0)(10_000)) == pytest.approx(0.2)
 
 
 def test_exponential_bridge_counts_epochs_with_staircase():
