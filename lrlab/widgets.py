@@ -319,3 +319,128 @@ class ScheduleExplorer(Explorer):
             f"{verdict} the curve at {len(self.checked_steps)} steps (max error {self.error:.1e} of the peak LR):"
             f"<pre>{html.escape(self.code)}</pre>"
         )
+
+
+# ---- lesson 04: the LR range test at other settings ---------------------------------------------
+
+def range_test_runs(model, x, y, *, ranges, steps, batch_size=64, seed=0):
+    """Raw LR range tests for every (min_lr, max_lr) in `ranges` and every count in `steps`.
+
+    Each run is `lrlab.finder.lr_range_test` with `smoothing=0` and no early stop but on NaN/inf
+    (`divergence_factor=1e30`), so `RangeTestExplorer` can smooth it and apply the stop rule
+    afterwards in NumPy: with the same settings, the finder's own smoothed curve comes out equal.
+    The finder restores the model after each run, so every run starts from the same state.
+
+    Returns:
+        A dict `{(min_lr, max_lr, steps): RangeTestResult}`.
+    """
+    from lrlab import finder
+
+    return {
+        (float(low), float(high), int(n)): finder.lr_range_test(
+            model, x, y, min_lr=low, max_lr=high, steps=n, batch_size=batch_size,
+            smoothing=0.0, divergence_factor=1e30, seed=seed,
+        )
+        for low, high in ranges
+        for n in steps
+    }
+
+
+def resmooth(raw_losses, smoothing, divergence_factor=4.0):
+    """The finder's bias-corrected moving average and stop rule, applied to recorded raw losses.
+
+    Returns the smoothed losses up to and including the step where `lrlab.finder.lr_range_test`
+    would have stopped (same arithmetic, so the values are equal, not just close).
+    """
+    smoothed, average, best = [], 0.0, float("inf")
+    for i, loss in enumerate(np.asarray(raw_losses, dtype=float).tolist()):
+        average = smoothing * average + (1.0 - smoothing) * loss
+        value = average / (1.0 - smoothing ** (i + 1))
+        smoothed.append(value)
+        if not np.isfinite(value) or (best > 0 and value > divergence_factor * best):
+            break
+        best = min(best, value)
+    return np.array(smoothed)
+
+
+class RangeTestExplorer(Explorer):
+    """Re-read LR range tests at other settings: the tested range, the number of steps, the
+    smoothing and the suggestion rule (lesson 04).
+
+    `runs` come from `range_test_runs` (raw, unsmoothed losses for every range x steps); a
+    refresh only re-smooths in NumPy and re-applies the finder's stop rule and suggestion, so it
+    takes milliseconds. Attributes after each refresh: `result` (the `RangeTestResult` shown)
+    and `suggested` (the suggested LR, or None when the curve is too short to suggest one).
+    """
+
+    def __init__(self, runs, smoothing=0.98, method="valley", divergence_factor=4.0):
+        from lrlab import finder
+
+        self._finder = finder
+        if not isinstance(runs, dict) or not runs:
+            raise ValueError(f"Argument `runs` must be a non-empty dict from range_test_runs(). Received: runs={runs!r}")
+        ranges = sorted({(low, high) for low, high, _ in runs}, key=lambda r: (r[0], -r[1]))
+        counts = sorted({n for _, _, n in runs})
+        missing = [(low, high, n) for low, high in ranges for n in counts if (low, high, n) not in runs]
+        if missing:
+            raise ValueError(f"Argument `runs` must hold every range x steps combination; missing {missing}. "
+                             f"Received: runs with keys {sorted(runs)}")
+        self.runs = runs
+        self.divergence_factor = divergence_factor
+        wide = {"style": {"description_width": "initial"}, "layout": widgets.Layout(width="330px")}
+        widest = max(ranges, key=lambda r: r[1] / r[0])
+        controls = {
+            "lr_range": widgets.Dropdown(options=[(f"{low:g} → {high:g}", (low, high)) for low, high in ranges],
+                                         value=widest, description="LR range", **wide),
+            "steps": widgets.SelectionSlider(options=counts, value=counts[len(counts) // 2],
+                                             description="steps", **wide),
+            "smoothing": widgets.FloatSlider(value=smoothing, min=0.0, max=0.99, step=0.01,
+                                             description="smoothing β", **wide),
+            "method": widgets.ToggleButtons(options=list(finder.SUGGESTION_METHODS), value=method,
+                                            description="rule", style={"description_width": "initial",
+                                                                       "button_width": "90px"}),
+        }
+        figure = Figure(figsize=(8, 3.8), dpi=80, layout="constrained")
+        self.ax = figure.subplots()
+        first = np.median([run.raw_losses[0] for run in runs.values()])
+        low_loss = min(np.nanmin(np.where(np.isfinite(r.raw_losses), r.raw_losses, np.nan)) for r in runs.values())
+        (self.raw_line,) = self.ax.plot([], [], ".", ms=4, alpha=0.4, label="raw batch loss")
+        (self.smooth_line,) = self.ax.plot([], [], "-", lw=2, label="smoothed loss")
+        (self.stop_mark,) = self.ax.plot([], [], "x", ms=9, mew=2, color="#D55E00", label="where the test stops")
+        self.pick_line = self.ax.axvline(1.0, color="0.25", ls="--", label="suggestion")
+        self.moving = (self.raw_line, self.smooth_line, self.stop_mark, self.pick_line)
+        self.ax.set(xscale="log", xlim=(min(r[0] for r in ranges) / 1.5, max(r[1] for r in ranges) * 1.5),
+                    ylim=(max(low_loss - 0.1 * first, 0), 1.5 * first),
+                    xlabel="learning rate (log scale)", ylabel="training loss",
+                    title="LR range test: loss as the learning rate grows")
+        self.ax.legend(loc="lower left")
+        super().__init__(controls, figure)
+
+    def draw(self, lr_range, steps, smoothing, method):
+        run = self.runs[(lr_range[0], lr_range[1], steps)]
+        smoothed = resmooth(run.raw_losses, smoothing, self.divergence_factor)
+        n = len(smoothed)
+        lrs = run.lrs[:n]
+        self.result = self._finder.RangeTestResult(lrs, smoothed, run.raw_losses[:n], stopped_early=n < steps)
+        self.raw_line.set_data(lrs, np.clip(run.raw_losses[:n], 0, 1e6))
+        self.smooth_line.set_data(lrs, np.clip(smoothed, 0, 1e6))
+        self.stop_mark.set_data(lrs[-1:] if self.result.stopped_early else [], np.clip(smoothed[-1:], 0, 1e6)
+                                if self.result.stopped_early else [])
+        decades = np.log10(lr_range[1] / lr_range[0])
+        where = (f"stopped early at step {n} of {steps} (lr = {lrs[-1]:.3g}): the smoothed loss blew up"
+                 if self.result.stopped_early else f"ran all {steps} steps without blowing up")
+        try:
+            self.suggested = self.result.suggestion(method)
+        except ValueError:
+            self.suggested = None
+        if self.suggested is None:
+            self.pick_line.set_visible(False)
+            verdict = "too few finite losses to suggest a learning rate"
+        else:
+            self.pick_line.set_visible(True)
+            self.pick_line.set_xdata([self.suggested, self.suggested])
+            others = ", ".join(f"{m} {self.result.suggestion(m):.3g}" for m in self._finder.SUGGESTION_METHODS
+                               if m != method)
+            verdict = f"the {method} rule suggests <b>lr = {self.suggested:.3g}</b> (other rules: {others})"
+        return (f"{steps} steps over {decades:.0f} decades ({steps / decades:.0f} per decade), smoothing "
+                f"β = {smoothing:.2f}: {where}; {verdict}.")
