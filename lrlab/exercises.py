@@ -644,8 +644,10 @@ def _verify_plan_learning_rate(call):
     best = max(accuracies)
     if accuracies[-1] >= target:
         return None
-    if losses[-1] > losses[0]:
-        hint = "the training loss went up: the learning rate is too large (or its peak is)."
+    chance_loss = math.log(3)  # cross-entropy of a model that guesses uniformly among 3 classes
+    if losses[-1] > losses[0] or losses[-1] > 1.5 * chance_loss:
+        hint = ("the training loss went up, or ended worse than guessing: the learning rate is too large "
+                "(or its peak is).")
     elif losses[-1] > 0.85 * losses[0]:
         hint = "the training loss barely moved: the learning rate is too small for this budget."
     else:
