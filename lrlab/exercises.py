@@ -10,6 +10,7 @@ student's function safely and returns its result (or raises `_Failure`, which be
 verdict); `verify` returns None when every case passes, or a message for the first failure.
 """
 
+import ctypes
 import dataclasses
 import math
 import numbers
@@ -128,6 +129,9 @@ def _run_with_timeout(fn, args, seconds):
     worker.start()
     worker.join(seconds)
     if worker.is_alive():
+        # Stop the runaway Python loop too, or it would hog the GIL for the rest of the session.
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(_TimedOut))
+        worker.join(1.0)
         raise _TimedOut()
     if "error" in box:
         raise box["error"]

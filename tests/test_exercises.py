@@ -153,10 +153,12 @@ def test_timeout_works_off_the_main_thread_too(monkeypatch):
     monkeypatch.setitem(exercises.EXERCISES, "sgd_step", exercises.EXERCISES["sgd_step"].__class__(
         "sgd_step", exercises.EXERCISES["sgd_step"].verify, timeout=0.2))
     box = {}
-    worker = threading.Thread(target=lambda: box.update(result=check("sgd_step", _loops)))
+    before = threading.active_count()
+    worker = threading.Thread(target=lambda: box.update(result=check("sgd_step", _swallows)))
     worker.start()
     worker.join(5)
     assert "did not finish" in box["result"].message
+    assert threading.active_count() == before  # the runaway loop was stopped, not left spinning
     box.clear()
     worker = threading.Thread(target=lambda: box.update(result=check("sgd_step", solutions.sgd_step)))
     worker.start()
