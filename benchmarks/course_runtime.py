@@ -58,7 +58,7 @@ def widget_latencies(moves=20):
     for name, cls in inspect.getmembers(widgets, inspect.isclass):
         if not issubclass(cls, widgets.Explorer) or cls is widgets.Explorer or cls.__module__ != widgets.__name__:
             continue
-        explorer = cls()
+        explorer = cls(**_arguments_for(cls))
         explorer.latencies.clear()
         for control in explorer.controls.values():
             values = _values_of(control, moves)
@@ -67,6 +67,20 @@ def widget_latencies(moves=20):
         if explorer.latencies:
             rows.append((name, statistics.median(explorer.latencies), max(explorer.latencies)))
     return rows
+
+
+def _arguments_for(cls):
+    """Constructor arguments: defaults, except the range-test explorer's recorded runs."""
+    if cls.__name__ != "RangeTestExplorer":
+        return {}
+    import keras
+
+    from lrlab import data, models, widgets
+
+    (x, y), _ = data.load_digits()
+    model = models.digits_mlp(optimizer=keras.optimizers.SGD(learning_rate=0.01))
+    runs = widgets.range_test_runs(model, x, y, ranges=[(1e-5, 10.0), (1e-3, 1.0)], steps=[50, 100])
+    return {"runs": runs}
 
 
 def _values_of(control, n):
