@@ -23,8 +23,8 @@ def sgd_step(w, grad, lr):
 
 
 def largest_stable_lr(curvature):
-    """Return the largest learning rate for which gradient descent on
-    f(x) = curvature / 2 * x**2 does not diverge."""
+    """Return the stability limit of gradient descent on f(x) = curvature / 2 * x**2:
+    every smaller learning rate converges, every larger one diverges."""
     ### BEGIN SOLUTION
     return 2.0 / curvature
     ### END SOLUTION
