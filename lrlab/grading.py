@@ -87,6 +87,10 @@ def grade(notebooks):
 def main(argv=None):
     """Print a table exercise -> passed / failed / not attempted; exit 0 only if all pass."""
     paths = (sys.argv[1:] if argv is None else argv) or sorted(map(str, pathlib.Path("notebooks").glob("*.ipynb")))
+    missing = [path for path in paths if not pathlib.Path(path).is_file()]
+    if missing:
+        print("No such notebook: " + ", ".join(missing))
+        return 2
     rows = grade(paths)
     if not rows:
         print("No exercise cells found in: " + ", ".join(paths))

@@ -63,6 +63,12 @@ def test_broken_cells_get_a_verdict_not_a_traceback(tmp_path, source, words):
     assert "Traceback" not in out.stdout + out.stderr
 
 
+def test_a_missing_notebook_is_named_not_a_traceback(tmp_path):
+    out = _run_check(tmp_path / "nope.ipynb")
+    assert out.returncode == 2 and "No such notebook" in out.stdout and "nope.ipynb" in out.stdout
+    assert "Traceback" not in out.stdout + out.stderr
+
+
 def test_exercise_cells_match_the_solutions_source():
     out = subprocess.run([sys.executable, "tools/sync_exercises.py", "--check"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, "run `python tools/sync_exercises.py`:\n" + out.stdout
