@@ -317,20 +317,18 @@ def lr_range_test(
     metric_state = [(v, v.numpy()) for v in model.metrics_variables]
 
     raw, smooth = [], []
-    average, best = 0.0, math.inf
+    smoother = _Smoother(smoothing, divergence_factor)
     try:
         for i in range(steps):
             optimizer.learning_rate = float(lrs[i])
             batch = order[i * batch_size : (i + 1) * batch_size]
             logs = model.train_on_batch(_take(x, batch), _take(y, batch), return_dict=True)
             loss = float(logs["loss"])
-            average = smoothing * average + (1.0 - smoothing) * loss
-            smoothed = average / (1.0 - smoothing ** (i + 1))
+            smoothed, stop = smoother.add(loss)
             raw.append(loss)
             smooth.append(smoothed)
-            if not math.isfinite(smoothed) or (best > 0 and smoothed > divergence_factor * best):
+            if stop:
                 break
-            best = min(best, smoothed)
     finally:
         for variable, value in model_state + optimizer_state:
             variable.assign(value)
@@ -338,6 +336,38 @@ def lr_range_test(
         for variable, value in metric_state:
             variable.assign(value)
     return RangeTestResult(lrs[: len(raw)], smooth, raw, stopped_early=len(raw) < steps)
+
+
+class _Smoother:
+    """The range test's bias-corrected moving average and stop rule, one loss at a time."""
+
+    def __init__(self, smoothing, divergence_factor):
+        self.smoothing, self.divergence_factor = smoothing, divergence_factor
+        self.average, self.best, self.count = 0.0, math.inf, 0
+
+    def add(self, loss):
+        """Return (smoothed loss, whether the test stops here)."""
+        self.count += 1
+        self.average = self.smoothing * self.average + (1.0 - self.smoothing) * loss
+        smoothed = self.average / (1.0 - self.smoothing**self.count)
+        stop = not math.isfinite(smoothed) or (self.best > 0 and smoothed > self.divergence_factor * self.best)
+        self.best = min(self.best, smoothed)
+        return smoothed, stop
+
+
+def smooth_recorded(raw_losses, smoothing, divergence_factor=4.0):
+    """Smooth recorded raw losses exactly as `lr_range_test` does, up to where it would stop.
+
+    >>> smooth_recorded([2.0, 1.0, 100.0, 1.0], 0.0).tolist()
+    [2.0, 1.0, 100.0]
+    """
+    smoother, smoothed = _Smoother(smoothing, divergence_factor), []
+    for loss in np.asarray(raw_losses, dtype=float).tolist():
+        value, stop = smoother.add(loss)
+        smoothed.append(value)
+        if stop:
+            break
+    return np.array(smoothed)
 
 
 def _settable_optimizer(model):

@@ -347,20 +347,11 @@ def range_test_runs(model, x, y, *, ranges, steps, batch_size=64, seed=0):
 
 
 def resmooth(raw_losses, smoothing, divergence_factor=4.0):
-    """The finder's bias-corrected moving average and stop rule, applied to recorded raw losses.
+    """The finder's bias-corrected moving average and stop rule, applied to recorded raw losses
+    (`lrlab.finder.smooth_recorded`: the same code, so the values are equal, not just close)."""
+    from lrlab import finder
 
-    Returns the smoothed losses up to and including the step where `lrlab.finder.lr_range_test`
-    would have stopped (same arithmetic, so the values are equal, not just close).
-    """
-    smoothed, average, best = [], 0.0, float("inf")
-    for i, loss in enumerate(np.asarray(raw_losses, dtype=float).tolist()):
-        average = smoothing * average + (1.0 - smoothing) * loss
-        value = average / (1.0 - smoothing ** (i + 1))
-        smoothed.append(value)
-        if not np.isfinite(value) or (best > 0 and value > divergence_factor * best):
-            break
-        best = min(best, value)
-    return np.array(smoothed)
+    return finder.smooth_recorded(raw_losses, smoothing, divergence_factor)
 
 
 class RangeTestExplorer(Explorer):
