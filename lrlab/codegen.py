@@ -23,7 +23,7 @@ Importing this module does not import TensorFlow; `build` and `keras_values` do.
 import numpy as np
 
 from lrlab import _validation as check
-from lrlab import schedules
+from lrlab import cyclical, schedules
 
 __all__ = ["SCHEDULES", "keras_code", "numpy_curve", "build", "keras_values", "max_relative_error"]
 
@@ -173,19 +173,13 @@ def _cosine_numpy(steps, initial_learning_rate, decay_steps, alpha=0.0, warmup_t
     if not 0 <= a <= 1:
         check.fail("alpha", "must be in [0, 1]", alpha)
     w = check.integer("warmup_steps", warmup_steps, minimum=0)
-    steps = np.asarray(steps, dtype=float)
-
-    def decay(s, peak):
-        cosine = 0.5 * (1 + np.cos(np.pi * np.minimum(s, n) / n))
-        return peak * ((1 - a) * cosine + a)
-
-    if warmup_target is None:
-        return decay(steps, lr)
-    target = check.positive("warmup_target", warmup_target)
+    if warmup_target is None:  # no warm-up: the cosine starts at the initial LR
+        target, w = check.positive("initial_learning_rate", lr), 0
+    else:
+        target = check.positive("warmup_target", warmup_target)
     # Keras: linear from initial_learning_rate to warmup_target over warmup_steps, then
-    # cosine decay from warmup_target during a further decay_steps.
-    warm = lr + (target - lr) * steps / max(w, 1)
-    return np.where(steps < w, warm, decay(steps - w, target))
+    # cosine decay from warmup_target during a further decay_steps (cyclical's closed form).
+    return cyclical.warmup_cosine(np.asarray(steps, dtype=float), lr, n, target, w, a)
 
 
 def _cosine_code(initial_learning_rate, decay_steps, alpha=0.0, warmup_target=None, warmup_steps=0):
