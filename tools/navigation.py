@@ -1,11 +1,17 @@
-"""Generate each notebook's navigation lines and the course map in 00: never edit them by hand.
+"""Generate each notebook's navigation lines, the course map in 00 and the launch links: never edit them by hand.
 
-    python tools/navigation.py           # rewrite navigation cells that are stale
+    python tools/navigation.py           # rewrite generated cells that are stale
     python tools/navigation.py --check   # exit 1 if any is stale
 
 A navigation cell is a markdown cell with metadata {"lrlab": {"nav": "top" | "bottom"}}; the
 course map is the cell with {"lrlab": {"contents": true}}. Titles come from each notebook's H1,
 and each lesson's one-line plan from the first paragraph after it.
+
+Launch links need the course's public GitHub repository (GITHUB_REPOSITORY below). Once it is
+set, every top navigation line gains "Open in Colab" (00 also "Launch on Binder"), every lesson
+gains a Colab-only install cell {"lrlab": {"colab": true}} before its first code cell, and the
+README's launch block (between its `<!-- launch -->` markers) gets the Binder and Colab links.
+While it is empty, none of them exist: no link points at a repository that is not there.
 """
 
 import pathlib
@@ -14,13 +20,21 @@ import sys
 
 import nbformat
 
-NOTEBOOKS = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
+# The course's public GitHub repository as "owner/name" and the branch students get. Set it when
+# the course is published, then run `make execute` and commit the notebooks.
+GITHUB_REPOSITORY = ""
+BRANCH = "main"
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+README = ROOT / "README.md"
+LAUNCH_BLOCK = re.compile(r"(<!-- launch -->\n).*?(<!-- /launch -->)", re.S)
 
 
-def lessons():
+def lessons(folder=NOTEBOOKS):
     """[(path, notebook, title, summary)] in course order."""
     found = []
-    for path in sorted(NOTEBOOKS.glob("[0-9]*.ipynb")):
+    for path in sorted(pathlib.Path(folder).glob("[0-9]*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         title, summary = path.stem, ""
         for cell in nb.cells:
@@ -34,6 +48,31 @@ def lessons():
     return found
 
 
+def check_repository(repository):
+    if repository and not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
+        raise ValueError(f'`repository` must be "owner/name" on GitHub or empty. Received: repository={repository!r}')
+
+
+def colab_url(repository, branch, name):
+    return f"https://colab.research.google.com/github/{repository}/blob/{branch}/notebooks/{name}"
+
+
+def binder_url(repository, branch, name):
+    return f"https://mybinder.org/v2/gh/{repository}/{branch}?urlpath=lab/tree/notebooks/{name}"
+
+
+def colab_install_source(repository, branch):
+    return (
+        "# On Colab only: install lrlab from the course repository (this cell does nothing elsewhere).\n"
+        "# Colab already has TensorFlow, Keras, scikit-learn, matplotlib and ipywidgets: --no-deps keeps them.\n"
+        "import sys\n"
+        "\n"
+        'if "google.colab" in sys.modules:\n'
+        f'    %pip install --quiet --no-deps "lrlab @ git+https://github.com/{repository}@{branch}"\n'
+        '    %pip install --quiet "keras-tuner>=1.4"'
+    )
+
+
 def nav_line(items, i):
     parts = []
     if i > 0:
@@ -44,6 +83,13 @@ def nav_line(items, i):
     return " | ".join(parts)
 
 
+def launch_line(name, repository, branch, binder=False):
+    links = [f"[Open in Colab]({colab_url(repository, branch, name)})"]
+    if binder:
+        links.append(f"[Launch on Binder]({binder_url(repository, branch, name)})")
+    return " · ".join(links)
+
+
 def course_map(items):
     lines = ["## Course map", "", "| # | Lesson | What you will do |", "|---|---|---|"]
     for path, _, title, summary in items:
@@ -51,26 +97,75 @@ def course_map(items):
     return "\n".join(lines)
 
 
-def main(argv):
+def readme_launch_block(items, repository, branch):
+    if not repository:
+        return "Binder and Colab links appear here once the course is published (see [For course developers](#for-course-developers)).\n"
+    first = items[0][0].name
+    return (
+        f"No install at all: [launch lesson 00 on Binder]({binder_url(repository, branch, first)}) "
+        f"or [open it in Colab]({colab_url(repository, branch, first)}) "
+        "(every lesson has its own Colab link, and a first cell that installs `lrlab` there).\n"
+    )
+
+
+def refresh_colab_cell(nb, repository, branch):
+    """Insert, update or remove the Colab install cell; return True if the notebook changed."""
+    index = next((i for i, c in enumerate(nb.cells) if c.metadata.get("lrlab", {}).get("colab")), None)
+    if not repository:
+        if index is None:
+            return False
+        del nb.cells[index]
+        return True
+    source = colab_install_source(repository, branch)
+    if index is None:
+        first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+        nb.cells.insert(first_code, nbformat.v4.new_code_cell(source, metadata={"lrlab": {"colab": True}}))
+        return True
+    if nb.cells[index].source == source:
+        return False
+    nb.cells[index].source = source
+    return True
+
+
+def refresh(items, i, repository, branch):
+    """Bring notebook i's generated cells up to date; return True if it changed."""
+    path, nb = items[i][0], items[i][1]
+    changed = False
+    for cell in nb.cells:
+        meta = cell.metadata.get("lrlab", {})
+        want = None
+        if meta.get("nav"):
+            want = nav_line(items, i)
+            if meta["nav"] == "top" and repository:
+                want += "\n\n" + launch_line(path.name, repository, branch, binder=i == 0)
+        elif meta.get("contents"):
+            want = course_map(items)
+        if want is not None and cell.source != want:
+            cell.source, changed = want, True
+    return refresh_colab_cell(nb, repository, branch) or changed
+
+
+def main(argv, repository=GITHUB_REPOSITORY, branch=BRANCH, folder=NOTEBOOKS, readme=README):
+    check_repository(repository)
     check_only = "--check" in argv
-    items = lessons()
+    items = lessons(folder)
     stale = False
     for i, (path, nb, _, _) in enumerate(items):
-        changed = False
-        for cell in nb.cells:
-            meta = cell.metadata.get("lrlab", {})
-            want = None
-            if meta.get("nav"):
-                want = nav_line(items, i)
-            elif meta.get("contents"):
-                want = course_map(items)
-            if want is not None and cell.source != want:
-                cell.source, changed = want, True
-        if changed:
+        if refresh(items, i, repository, branch):
             stale = True
             print(f"{'stale' if check_only else 'updated'}: {path.name}")
             if not check_only:
                 nbformat.write(nb, path)
+    text = pathlib.Path(readme).read_text()
+    if not LAUNCH_BLOCK.search(text):
+        raise ValueError(f"{readme} has no `<!-- launch -->` ... `<!-- /launch -->` block to fill")
+    block = readme_launch_block(items, repository, branch)
+    want = LAUNCH_BLOCK.sub(lambda m: m.group(1) + block + m.group(2), text)
+    if want != text:
+        stale = True
+        print(f"{'stale' if check_only else 'updated'}: {pathlib.Path(readme).name}")
+        if not check_only:
+            pathlib.Path(readme).write_text(want)
     return 1 if check_only and stale else 0
 
 
