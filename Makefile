@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab test test-browser browser-deps check execute clean
+.PHONY: help install lab test test-browser browser-deps binder-deps check execute clean
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -42,6 +42,13 @@ $(BROWSER_STAMP): $(STAMP)
 		else echo "No chromium: install it (e.g. apt-get install chromium) for the browser test."; fi
 	$(BIN)/python -m pip install --progress-bar off -e ".[browser]"
 	@touch $(BROWSER_STAMP)
+
+BINDER_STAMP := $(VENV)/.binder-stamp
+binder-deps: $(BINDER_STAMP) ## Install repo2docker, for the test of Binder's build plan.
+
+$(BINDER_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --progress-bar off -e ".[binder]"
+	@touch $(BINDER_STAMP)
 
 test-browser: browser-deps ## Lesson 01 in headless Chromium: run all, drag a slider (screenshot in artifacts/).
 	$(BIN)/python -m pytest tests/test_browser.py -v
