@@ -35,7 +35,7 @@ def import_time(repeats=5):
 
 
 def notebook_times():
-    """[(name, seconds)] executing every notebook top to bottom on a scratch copy."""
+    """[(name, seconds, problems, kernel peak MB)] executing every notebook top to bottom on a scratch copy."""
     import execute_notebooks
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -45,8 +45,7 @@ def notebook_times():
         for path in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb")):
             copy = pathlib.Path(scratch) / path.name
             shutil.copy(path, copy)
-            seconds, problems = execute_notebooks.execute(str(copy))
-            results.append((path.name, seconds, problems))
+            results.append((path.name, *execute_notebooks.execute(str(copy))))
     return results
 
 
@@ -121,12 +120,16 @@ def main():
     for name, median, worst in widget_latencies():
         ok = "ok" if median <= 0.1 else "MISSED"
         print(f"{'widget ' + name + ' (median / worst)':<52} {median * 1000:>5.0f}/{worst * 1000:<4.0f}ms  <= 100 ms median {ok}")
-    total = 0.0
-    for name, seconds, problems in notebook_times():
+    total, peaks = 0.0, []
+    for name, seconds, problems, peak_mb in notebook_times():
         total += seconds
+        peaks.append(peak_mb or 0)
         flag = "ok" if seconds <= 45 and not problems else "MISSED" + (" (stderr)" if problems else "")
-        print(f"{'notebook ' + name:<52} {seconds:>8.1f} s   <= 45 s {flag}")
+        print(f"{'notebook ' + name:<52} {seconds:>8.1f} s   <= 45 s {flag}  (kernel peak {peak_mb or 0:.0f} MB)")
     print(f"{'whole course':<52} {total:>8.1f} s   <= 180 s {'ok' if total <= 180 else 'MISSED'}")
+    # Binder gives each user 1-2 GB: one lesson's kernel must fit, with JupyterLab beside it.
+    largest = max(peaks)
+    print(f"{'largest kernel (peak resident memory)':<52} {largest:>8.0f} MB  <= 1500 MB {'ok' if largest <= 1500 else 'MISSED'}")
     if "--fresh-clone" in sys.argv:
         seconds, code, summary = fresh_clone_test()
         flag = "ok" if seconds <= 900 and code == 0 else "MISSED"

@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import types
+import urllib.parse
 
 import nbformat
 import pytest
@@ -55,6 +56,17 @@ def test_lesson_00_and_the_readme_launch_lesson_00_on_binder(published):
     assert binder in readme.read_text()
     for name in LESSONS[1:]:
         assert "mybinder.org" not in nbformat.read(folder / name, as_version=4).cells[0].source
+
+
+def test_the_readme_gives_a_jupyterhub_link_that_clones_this_repository_and_opens_lesson_00(published):
+    _, readme = published
+    (link,) = re.findall(r"`(https://YOUR-HUB/hub/user-redirect/git-pull\?\S+)`", readme.read_text())
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
+    assert query == {
+        "repo": [f"https://github.com/{REPO}"],
+        "branch": ["main"],
+        "urlpath": ["lab/tree/lr-lab/notebooks/00_welcome.ipynb"],  # nbgitpuller clones into the repo's name
+    }
 
 
 def test_the_colab_cell_is_each_lessons_first_code_cell(published):

@@ -22,8 +22,18 @@ import sync_exercises  # noqa: E402
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
+def kernel_peak_mb(client):
+    """The kernel process's peak resident memory so far (Linux's VmHWM), in MB; None elsewhere."""
+    pid = getattr(getattr(client.km, "provisioner", None), "pid", None)
+    try:
+        status = pathlib.Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return None
+    return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")), None)
+
+
 def execute(path):
-    """Execute one notebook in place; return (seconds, problems)."""
+    """Execute one notebook in place; return (seconds, problems, kernel peak memory in MB or None)."""
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = KERNELSPEC  # without it JupyterLab asks "Select Kernel"
     client = NotebookClient(
@@ -34,6 +44,12 @@ def execute(path):
         shutdown_kernel="immediate",  # as nbval does; a graceful TensorFlow exit costs ~2 s
         resources={"metadata": {"path": str(pathlib.Path(path).parent)}},
     )
+    peak = {}
+
+    def measure(**_):  # after each cell, while the kernel is alive
+        peak["mb"] = kernel_peak_mb(client)
+
+    client.on_cell_executed = measure
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
@@ -44,7 +60,7 @@ def execute(path):
         if out.get("name") == "stderr"
     ]
     nbformat.write(nb, path)
-    return seconds, problems
+    return seconds, problems, peak.get("mb")
 
 
 def main(paths):
@@ -56,13 +72,14 @@ def main(paths):
     total = 0.0
     for path in paths:
         try:
-            seconds, problems = execute(path)
+            seconds, problems, peak_mb = execute(path)
         except Exception as error:  # report and go on with the others
             print(f"FAILED  {path}: {type(error).__name__}: {str(error)[-2000:]}")
             failed = True
             continue
         total += seconds
-        print(f"{seconds:6.1f} s  {path}")
+        memory = f"  kernel peak {peak_mb:5.0f} MB" if peak_mb else ""
+        print(f"{seconds:6.1f} s{memory}  {path}")
         for problem in problems:
             print(f"        {problem}")
         failed |= bool(problems)

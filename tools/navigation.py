@@ -17,6 +17,7 @@ While it is empty, none of them exist: no link points at a repository that is no
 import pathlib
 import re
 import sys
+import urllib.parse
 
 import nbformat
 
@@ -59,6 +60,16 @@ def colab_url(repository, branch, name):
 
 def binder_url(repository, branch, name):
     return f"https://mybinder.org/v2/gh/{repository}/{branch}?urlpath=lab/tree/notebooks/{name}"
+
+
+def nbgitpuller_url(hub, repository, branch, name):
+    """A hub link that clones (or, clicked again, merges updates into) the course, then opens `name`."""
+    query = urllib.parse.urlencode({
+        "repo": f"https://github.com/{repository}",
+        "branch": branch,
+        "urlpath": f"lab/tree/{repository.split('/')[1]}/notebooks/{name}",
+    })
+    return f"{hub}/hub/user-redirect/git-pull?{query}"
 
 
 def colab_install_source(repository, branch):
@@ -105,6 +116,8 @@ def readme_launch_block(items, repository, branch):
         f"No install at all: [launch lesson 00 on Binder]({binder_url(repository, branch, first)}) "
         f"or [open it in Colab]({colab_url(repository, branch, first)}) "
         "(every lesson has its own Colab link, and a first cell that installs `lrlab` there).\n"
+        "On a class JupyterHub with nbgitpuller, replace YOUR-HUB in\n"
+        f"`{nbgitpuller_url('https://YOUR-HUB', repository, branch, first)}`.\n"
     )
 
 
