@@ -26,8 +26,11 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --progress-bar off -e .
 	@touch $(STAMP)
 
+# Encrypt kernel traffic where pyzmq can (CurveZMQ): without it ipykernel warns "running over TCP without encryption".
+ENCRYPT_FLAG = $(shell $(BIN)/python -c "import zmq; print('--KernelManager.transport_encryption=auto' if zmq.has('curve') else '')")
+
 lab: install ## Open JupyterLab at the first notebook (localhost only, token on).
-	$(BIN)/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) notebooks/00_welcome.ipynb
+	$(BIN)/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) $(ENCRYPT_FLAG) notebooks/00_welcome.ipynb
 
 test: install ## Run unit tests, doctests, exercise-checker tests and strict nbval on every notebook.
 	$(BIN)/python -m pytest

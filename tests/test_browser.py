@@ -16,6 +16,7 @@ import time
 import urllib.request
 
 import pytest
+import zmq
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -49,6 +50,8 @@ def lab(tmp_path_factory):
                "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
+    if zmq.has("curve"):  # as `make lab` does: encrypted kernel traffic, no ipykernel warning
+        command.append("--KernelManager.transport_encryption=auto")
     log = open(work / "server.log", "w")
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -63,7 +66,7 @@ def lab(tmp_path_factory):
                 time.sleep(0.5)
         else:
             pytest.fail("JupyterLab did not start within 60 s")
-        yield base, token
+        yield base, token, work / "server.log"
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -71,7 +74,7 @@ def lab(tmp_path_factory):
 
 
 def test_lesson_01_runs_and_the_lr_slider_redraws(lab):
-    base, token = lab
+    base, token, server_log = lab
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
             "--disable-sync", "--no-first-run", "--disable-quic"]
@@ -148,3 +151,5 @@ def _run_all_and_drag(page, base, token):
     lr_before = float(before_text.split("lr = ")[1].split(":")[0])
     lr_after = float(after_text.split("lr = ")[1].split(":")[0])
     assert lr_after > lr_before  # dragged to the right on a log slider
+    if zmq.has("curve"):
+        assert "without encryption" not in server_log.read_text(), "kernel traffic should be encrypted, as in `make lab`"

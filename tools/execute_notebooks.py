@@ -13,6 +13,7 @@ import sys
 import time
 
 import nbformat
+import zmq
 from nbclient import NotebookClient
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -44,6 +45,9 @@ def execute(path):
         shutdown_kernel="immediate",  # as nbval does; a graceful TensorFlow exit costs ~2 s
         resources={"metadata": {"path": str(pathlib.Path(path).parent)}},
     )
+    client.km = client.create_kernel_manager()
+    if zmq.has("curve"):  # encrypted kernel traffic, and no "running over TCP without encryption" warning
+        client.km.transport_encryption = "auto"
     peak = {}
 
     def measure(**_):  # after each cell, while the kernel is alive
