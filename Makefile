@@ -11,7 +11,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab test test-browser browser-deps binder-deps check execute clean
+.PHONY: help install lab test test-browser browser-deps binder-deps colab-check check execute clean
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,6 +56,14 @@ $(BINDER_STAMP): $(STAMP)
 test-browser: browser-deps ## Lesson 01 in headless Chromium: run all, drag a slider (screenshot in artifacts/).
 	$(BIN)/python -m pytest tests/test_browser.py -v
 
+# Colab's own packages (it ships ipywidgets 7.7.1 and imports it at start-up), newest TensorFlow and Keras.
+COLAB_VENV := .venv-colab
+colab-check: ## Run every notebook on Colab's package set (ipywidgets 7; needs the network to set up).
+	$(PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_VENV)/bin/python -m pip install --quiet --progress-bar off "ipywidgets==7.7.1" tensorflow-cpu keras \
+		scikit-learn matplotlib "keras-tuner>=1.4" tensorboard ipykernel nbclient nbformat
+	PYTHONPATH=$(CURDIR):$(CURDIR)/tools $(COLAB_VENV)/bin/python tools/colab_stack_check.py
+
 check: install ## Grade the exercises in your notebooks (NOTEBOOKS="a.ipynb b.ipynb" to choose).
 	$(BIN)/python -m lrlab.grading $(NOTEBOOKS)
 
@@ -63,5 +71,5 @@ execute: install ## Re-execute every notebook in place, top to bottom, so stored
 	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
 
 clean: ## Remove .venv, caches and generated files.
-	rm -rf $(VENV) *.egg-info .pytest_cache artifacts
+	rm -rf $(VENV) $(COLAB_VENV) *.egg-info .pytest_cache artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

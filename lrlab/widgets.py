@@ -22,6 +22,15 @@ from lrlab import landscapes
 __all__ = ["Explorer", "DescentExplorer1D"]
 
 
+def widget_view_bundle(widget):
+    """A widget's display data. ipywidgets 8 builds it; 7 (what Colab ships and imports at
+    start-up) only sends it from `_ipython_display_`, so build the same view reference here."""
+    if hasattr(widget, "_repr_mimebundle_"):
+        return widget._repr_mimebundle_()
+    view = {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}
+    return {"text/plain": repr(widget), "application/vnd.jupyter.widget-view+json": view}
+
+
 class Explorer:
     """Base class: subclasses build `self.figure`, list the artists that move in
     `self.moving`, pass their controls, and implement `draw`.
@@ -73,7 +82,7 @@ class Explorer:
     def _repr_mimebundle_(self, **kwargs):
         # Live JupyterLab renders the widget; GitHub, nbviewer or a Lab without the widget
         # extension fall back to the PNG of the current state, so the lesson still reads.
-        bundle = self.widget._repr_mimebundle_(**kwargs)
+        bundle = widget_view_bundle(self.widget)
         bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
         bundle["text/plain"] = f"{type(self).__name__}: move the controls to explore (needs a running kernel)."
         return bundle

@@ -1,11 +1,14 @@
 """The lesson-01 explorer and the Explorer base, driven without a browser."""
 
 import base64
+import types
 
+import ipywidgets
 import numpy as np
+import pytest
 
 from lrlab import landscapes
-from lrlab.widgets import DescentExplorer1D
+from lrlab.widgets import DescentExplorer1D, widget_view_bundle
 
 
 def test_dragging_the_lr_redraws_the_path_from_the_closed_form():
@@ -40,3 +43,12 @@ def test_static_fallback_is_the_current_png():
     assert base64.b64decode(bundle["image/png"]) == explorer.image.value
     assert bytes(explorer.image.value).startswith(b"\x89PNG")
     assert "DescentExplorer1D" in bundle["text/plain"]
+
+
+@pytest.mark.skipif(not hasattr(ipywidgets.VBox, "_repr_mimebundle_"), reason="the reference is ipywidgets 8's own bundle")
+def test_on_ipywidgets_7_the_explorer_shows_the_same_widget_view_as_on_8():
+    """Colab ships ipywidgets 7, whose widgets have no `_repr_mimebundle_`: the explorer builds the view itself."""
+    explorer = DescentExplorer1D()
+    as_on_7 = types.SimpleNamespace(model_id=explorer.widget.model_id)  # a widget without `_repr_mimebundle_`
+    view = "application/vnd.jupyter.widget-view+json"
+    assert widget_view_bundle(as_on_7)[view] == explorer.widget._repr_mimebundle_()[view]
