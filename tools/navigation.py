@@ -80,7 +80,8 @@ def colab_install_source(repository, branch):
         "\n"
         'if "google.colab" in sys.modules:\n'
         f'    %pip install --quiet --no-deps "lrlab @ git+https://github.com/{repository}@{branch}"\n'
-        '    %pip install --quiet "keras-tuner>=1.4"'
+        "    # Lesson 04's KerasTuner, and the TensorBoard it imports.\n"
+        '    %pip install --quiet "keras-tuner>=1.4" tensorboard'
     )
 
 
