@@ -43,8 +43,12 @@ def lab(tmp_path_factory):
     work = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", work / "notebooks")  # the browser may autosave: not ours
     port, token = _free_port(), secrets.token_hex(16)
+    # Answer JupyterLab's "notified about news?" toast up front: it would cover part of the screenshot.
+    news = work / "settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True)
+    news.write_text('{"fetchNews": "false"}')
     env = dict(os.environ, JUPYTER_CONFIG_DIR=str(work / "config"), JUPYTER_RUNTIME_DIR=str(work / "runtime"),
-               JUPYTERLAB_WORKSPACES_DIR=str(work / "workspaces"))
+               JUPYTERLAB_WORKSPACES_DIR=str(work / "workspaces"), JUPYTERLAB_SETTINGS_DIR=str(work / "settings"))
     command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
                f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}",
                "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
@@ -147,6 +151,7 @@ def _run_all_and_drag(page, base, token):
     while status.inner_text() == before_text and time.time() < deadline:
         time.sleep(0.2)
     after_text = status.inner_text()
+    status.scroll_into_view_if_needed()  # the screenshot shows the slider, the figure and its status line
     page.screenshot(path=str(ARTIFACTS / "lesson01_after_drag.png"))
     assert after_text != before_text, "the status line did not change after the drag"
     assert image.get_attribute("src") != before_src, "the figure did not redraw after the drag"
