@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Every install in .venv keeps to the versions the stored notebook outputs were made with.
+PIP_INSTALL := $(BIN)/python -m pip install --progress-bar off -c tools/constraints.txt
 NOTEBOOKS ?= $(sort $(wildcard notebooks/[0-9]*.ipynb))
 # JupyterLab refuses to start as root without this flag (containers, CI).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
@@ -18,12 +20,12 @@ help: ## List the targets.
 
 install: $(STAMP) ## Create .venv and install lrlab (editable) with everything the course needs.
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml tools/constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 		{ echo "LR Lab needs Python 3.10 or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1)."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --progress-bar off -e .
+	$(PIP_INSTALL) -e .
 	@touch $(STAMP)
 
 # Encrypt kernel traffic where pyzmq can (CurveZMQ): without it ipykernel warns "running over TCP without encryption".
@@ -43,14 +45,14 @@ $(BROWSER_STAMP): $(STAMP)
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "No chromium: install it (e.g. apt-get install chromium) for the browser test."; fi
-	$(BIN)/python -m pip install --progress-bar off -e ".[browser]"
+	$(PIP_INSTALL) -e ".[browser]"
 	@touch $(BROWSER_STAMP)
 
 BINDER_STAMP := $(VENV)/.binder-stamp
 binder-deps: $(BINDER_STAMP) ## Install repo2docker, for the test of Binder's build plan.
 
 $(BINDER_STAMP): $(STAMP)
-	$(BIN)/python -m pip install --progress-bar off -e ".[binder]"
+	$(PIP_INSTALL) -e ".[binder]"
 	@touch $(BINDER_STAMP)
 
 test-browser: browser-deps ## Lesson 01 in headless Chromium: run all, drag a slider (screenshot in artifacts/).

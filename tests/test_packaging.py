@@ -55,3 +55,22 @@ def test_notebook_shape(path):
     assert re.match(r"# \S", text[1]), "second cell: the H1 title"
     assert any("lrlab.setup(" in t for t in text), "a Setup cell calling lrlab.setup()"
     assert not any(re.search(r"^from \S+ import \*", t, re.M) for t in text)
+
+
+def test_the_environment_has_the_versions_the_stored_outputs_were_made_with():
+    """`make install` keeps to tools/constraints.txt; nbval's comparisons only mean something there."""
+    from importlib import metadata
+
+    from packaging.requirements import Requirement
+
+    lines = (ROOT / "tools" / "constraints.txt").read_text().splitlines()
+    pins = [Requirement(line) for line in lines if line.strip() and not line.startswith("#")]
+    assert {"tensorflow-cpu", "keras", "numpy"} <= {pin.name for pin in pins}
+    for pin in pins:
+        if pin.marker is not None and not pin.marker.evaluate():
+            continue
+        try:
+            installed = metadata.version(pin.name)
+        except metadata.PackageNotFoundError:  # e.g. tensorflow-cpu where `tensorflow` is installed instead
+            continue
+        assert pin.specifier.contains(installed), f"{pin.name} {installed} is installed; run `make install`"
