@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab test test-browser browser-deps binder-deps colab-check check execute clean
+.PHONY: help install lab test test-browser browser-deps binder-deps colab-check floor-check check execute clean
 
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -63,8 +63,17 @@ COLAB_VENV := .venv-colab
 colab-check: ## Run every notebook on Colab's package set (ipywidgets 7; needs the network to set up).
 	$(PYTHON) -m venv $(COLAB_VENV)
 	$(COLAB_VENV)/bin/python -m pip install --quiet --progress-bar off "ipywidgets==7.7.1" tensorflow-cpu keras \
-		scikit-learn matplotlib "keras-tuner>=1.4" tensorboard ipykernel nbclient nbformat
+		scikit-learn matplotlib "keras-tuner>=1.4.6" tensorboard ipykernel nbclient nbformat
 	PYTHONPATH=$(CURDIR):$(CURDIR)/tools $(COLAB_VENV)/bin/python tools/colab_stack_check.py
+
+# The lowest versions pyproject.toml admits: unit tests, and every notebook run (nbval-lax).
+FLOOR_VENV := .venv-floor
+floor-check: ## Run the unit tests and notebooks on the oldest supported versions (needs the network to set up).
+	$(PYTHON) -m venv $(FLOOR_VENV)
+	$(FLOOR_VENV)/bin/python -m pip install --quiet --progress-bar off -c tools/floor-constraints.txt -e .
+	$(FLOOR_VENV)/bin/python -m pytest -o addopts="" -p no:cacheprovider --doctest-modules tests lrlab \
+		--deselect tests/test_packaging.py::test_the_environment_has_the_versions_the_stored_outputs_were_made_with
+	$(FLOOR_VENV)/bin/python -m pytest -o addopts="" -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
 
 check: install ## Grade the exercises in your notebooks (NOTEBOOKS="a.ipynb b.ipynb" to choose).
 	$(BIN)/python -m lrlab.grading $(NOTEBOOKS)
@@ -73,5 +82,5 @@ execute: install ## Re-execute every notebook in place, top to bottom, so stored
 	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
 
 clean: ## Remove .venv, caches and generated files.
-	rm -rf $(VENV) $(COLAB_VENV) *.egg-info .pytest_cache artifacts
+	rm -rf $(VENV) $(COLAB_VENV) $(FLOOR_VENV) *.egg-info .pytest_cache artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

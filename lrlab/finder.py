@@ -322,6 +322,9 @@ def lr_range_test(
         for i in range(steps):
             optimizer.learning_rate = float(lrs[i])
             batch = order[i * batch_size : (i + 1) * batch_size]
+            # Older Keras 3 (seen on 3.11 and 3.12) `train_on_batch` reports the running mean of the loss
+            # since the last reset, not this batch's loss: reset so every version gives the batch's.
+            model.reset_metrics()
             logs = model.train_on_batch(_take(x, batch), _take(y, batch), return_dict=True)
             loss = float(logs["loss"])
             smoothed, stop = smoother.add(loss)

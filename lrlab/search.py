@@ -76,7 +76,7 @@ def grid(low, high, n):
 
     Example:
 
-    >>> grid(1e-3, 1.0, 4).tolist()
+    >>> np.round(grid(1e-3, 1.0, 4), 12).tolist()  # NumPy < 2 prints the third as 0.09999999999999999
     [0.001, 0.01, 0.1, 1.0]
 
     Args:

@@ -111,7 +111,7 @@ def test_the_colab_cell_does_nothing_outside_colab(monkeypatch):
 def test_the_colab_cell_installs_lrlab_from_the_repository_without_touching_colabs_packages(monkeypatch):
     lrlab_install, tuner_install = _run_colab_cell(monkeypatch, on_colab=True)
     assert lrlab_install == ("pip", f'install --quiet --no-deps "lrlab @ git+https://github.com/{REPO}@main"')
-    assert tuner_install == ("pip", 'install --quiet "keras-tuner>=1.4" tensorboard')  # lesson 04; not on Colab by default
+    assert tuner_install == ("pip", 'install --quiet "keras-tuner>=1.4.6" tensorboard')  # lesson 04; not on Colab by default
     assert 'name = "lrlab"' in (ROOT / "pyproject.toml").read_text()  # the name the install line asks for
 
 

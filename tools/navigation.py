@@ -81,7 +81,7 @@ def colab_install_source(repository, branch):
         'if "google.colab" in sys.modules:\n'
         f'    %pip install --quiet --no-deps "lrlab @ git+https://github.com/{repository}@{branch}"\n'
         "    # Lesson 04's KerasTuner, and the TensorBoard it imports.\n"
-        '    %pip install --quiet "keras-tuner>=1.4" tensorboard'
+        '    %pip install --quiet "keras-tuner>=1.4.6" tensorboard'
     )
 
 
