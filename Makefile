@@ -64,7 +64,7 @@ colab-check: ## Run every notebook on Colab's package set (ipywidgets 7; needs t
 	$(PYTHON) -m venv $(COLAB_VENV)
 	$(COLAB_VENV)/bin/python -m pip install --quiet --progress-bar off "ipywidgets==7.7.1" tensorflow-cpu keras \
 		scikit-learn matplotlib "keras-tuner>=1.4.6" tensorboard ipykernel nbclient nbformat
-	PYTHONPATH=$(CURDIR):$(CURDIR)/tools $(COLAB_VENV)/bin/python tools/colab_stack_check.py
+	PYTHONPATH=$(CURDIR) $(COLAB_VENV)/bin/python tools/execute_notebooks.py --scratch $(NOTEBOOKS)
 
 # The lowest versions pyproject.toml admits: unit tests, and every notebook run (nbval-lax).
 FLOOR_VENV := .venv-floor

@@ -11,7 +11,6 @@ Notebooks run on scratch copies, so the committed outputs are untouched.
 import inspect
 import os
 import pathlib
-import shutil
 import statistics
 import subprocess
 import sys
@@ -40,13 +39,7 @@ def notebook_times():
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    results = []
-    with tempfile.TemporaryDirectory() as scratch:
-        for path in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb")):
-            copy = pathlib.Path(scratch) / path.name
-            shutil.copy(path, copy)
-            results.append((path.name, *execute_notebooks.execute(str(copy))))
-    return results
+    return [(path.name, *execute_notebooks.execute_copy(path)) for path in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))]
 
 
 def widget_latencies(moves=20):

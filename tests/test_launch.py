@@ -112,7 +112,9 @@ def test_the_colab_cell_installs_lrlab_from_the_repository_without_touching_cola
     lrlab_install, tuner_install = _run_colab_cell(monkeypatch, on_colab=True)
     assert lrlab_install == ("pip", f'install --quiet --no-deps "lrlab @ git+https://github.com/{REPO}@main"')
     assert tuner_install == ("pip", 'install --quiet "keras-tuner>=1.4.6" tensorboard')  # lesson 04; not on Colab by default
-    assert 'name = "lrlab"' in (ROOT / "pyproject.toml").read_text()  # the name the install line asks for
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert 'name = "lrlab"' in pyproject  # the name the install line asks for
+    assert '"keras-tuner>=1.4.6"' in pyproject  # the same floor as the course's own environment
 
 
 def test_lrlab_works_installed_on_its_own_without_the_repository(tmp_path):

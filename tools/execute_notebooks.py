@@ -1,15 +1,18 @@
-"""Re-execute notebooks in place, top to bottom, and report each one's wall time.
+"""Re-execute notebooks in place, top to bottom, and report each one's wall time and kernel memory.
 
     python tools/execute_notebooks.py notebooks/01_*.ipynb
+    python tools/execute_notebooks.py --scratch     # run copies: a check that changes no file
 
-Before running, the generated parts (navigation, exercise stubs) are refreshed, so a stored
-notebook is always: generated cells current, then executed once from a fresh kernel. Fails
-(exit 1) if a notebook raises or stores stderr output, which strict nbval would reject.
+Before running in place, the generated parts (navigation, exercise stubs) are refreshed, so a
+stored notebook is always: generated cells current, then executed once from a fresh kernel.
+Fails (exit 1) if a notebook raises or stores stderr output, which strict nbval would reject.
 """
 
 import os
 import pathlib
+import shutil
 import sys
+import tempfile
 import time
 
 import nbformat
@@ -67,16 +70,27 @@ def execute(path):
     return seconds, problems, peak.get("mb")
 
 
-def main(paths):
+def execute_copy(path):
+    """As `execute`, on a scratch copy: the notebook at `path` is left untouched."""
+    with tempfile.TemporaryDirectory() as scratch:
+        copy = pathlib.Path(scratch) / pathlib.Path(path).name
+        shutil.copy(path, copy)
+        return execute(str(copy))
+
+
+def main(argv):
+    scratch = "--scratch" in argv
+    paths = [arg for arg in argv if arg != "--scratch"] or sorted(map(str, pathlib.Path("notebooks").glob("[0-9]*.ipynb")))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    navigation.main([])
-    sync_exercises.main([])
+    if not scratch:
+        navigation.main([])
+        sync_exercises.main([])
     failed = False
     total = 0.0
     for path in paths:
         try:
-            seconds, problems, peak_mb = execute(path)
+            seconds, problems, peak_mb = (execute_copy if scratch else execute)(path)
         except Exception as error:  # report and go on with the others
             print(f"FAILED  {path}: {type(error).__name__}: {str(error)[-2000:]}")
             failed = True
@@ -92,4 +106,4 @@ def main(paths):
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:] or sorted(map(str, pathlib.Path("notebooks").glob("[0-9]*.ipynb")))))
+    sys.exit(main(sys.argv[1:]))
