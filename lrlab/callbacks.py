@@ -4,10 +4,11 @@ import keras
 
 from lrlab import _validation as check
 
-__all__ = ["LearningRateRecorder", "BatchLearningRateScheduler", "current_learning_rate"]
+__all__ = ["LearningRateRecorder", "BatchLearningRateScheduler", "current_learning_rate", "holds_schedule"]
 
 
-def _holds_schedule(optimizer):
+def holds_schedule(optimizer):
+    """True when `optimizer` was built on a `LearningRateSchedule` (its LR is then not settable)."""
     return isinstance(optimizer._learning_rate, keras.optimizers.schedules.LearningRateSchedule)
 
 
@@ -16,7 +17,7 @@ def current_learning_rate(optimizer, step=None):
 
     Works for a float LR and for a `LearningRateSchedule`; a schedule is evaluated at `step`.
     """
-    if _holds_schedule(optimizer):
+    if holds_schedule(optimizer):
         if step is None:
             step = int(optimizer.iterations)
         return float(optimizer._learning_rate(step))
@@ -93,7 +94,7 @@ class BatchLearningRateScheduler(keras.callbacks.Callback):
         self.schedule = schedule
 
     def on_train_begin(self, logs=None):
-        if _holds_schedule(self.model.optimizer):
+        if holds_schedule(self.model.optimizer):
             raise ValueError(
                 "BatchLearningRateScheduler needs an optimizer with a float learning rate; this "
                 "one was built on a LearningRateSchedule, whose learning rate is not settable. "
