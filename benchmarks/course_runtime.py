@@ -67,11 +67,11 @@ def _arguments_for(cls):
         return {}
     import keras
 
-    from lrlab import data, models, widgets
+    from lrlab import data, finder, models
 
     (x, y), _ = data.load_digits()
     model = models.digits_mlp(optimizer=keras.optimizers.SGD(learning_rate=0.01))
-    runs = widgets.range_test_runs(model, x, y, ranges=[(1e-5, 10.0), (1e-3, 1.0)], steps=[50, 100])
+    runs = finder.range_test_runs(model, x, y, ranges=[(1e-5, 10.0), (1e-3, 1.0)], steps=[50, 100])
     return {"runs": runs}
 
 

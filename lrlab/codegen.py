@@ -1,7 +1,8 @@
 """Generate the exact Keras 3 code for a learning-rate schedule, and check it against NumPy.
 
-Each schedule has two descriptions here: the NumPy formula (`numpy_curve`, the curve a plot
-shows) and the Keras source that builds it (`keras_code`). `max_relative_error` executes that
+Each schedule has two descriptions: the NumPy formula (`numpy_curve`, the curve a plot
+shows: `lrlab.schedules`, its home, called with Keras's argument names) and the Keras source
+that builds it (`keras_code`, the only thing this module writes). `max_relative_error` executes that
 source and compares the two at every step, so the code a learner copies is verified, not
 hoped. The schedule explorer in lesson 05 (`lrlab.widgets.ScheduleExplorer`) shows both.
 
@@ -23,7 +24,7 @@ Importing this module does not import TensorFlow; `build` and `keras_values` do.
 import numpy as np
 
 from lrlab import _validation as check
-from lrlab import cyclical, schedules
+from lrlab import schedules
 
 __all__ = ["SCHEDULES", "keras_code", "numpy_curve", "build", "keras_values", "max_relative_error"]
 
@@ -51,10 +52,10 @@ def _constant_numpy(steps, initial_learning_rate):
 
 
 def _constant_code(initial_learning_rate):
-    lr = check.positive("initial_learning_rate", initial_learning_rate)
+    _constant_numpy(0, initial_learning_rate)  # validates
     return [
         "# Constant: a plain float, the LR never changes (momentum is a separate optimizer setting)",
-        f"learning_rate = {_num(lr)}",
+        f"learning_rate = {_num(initial_learning_rate)}",
     ]
 
 
@@ -64,20 +65,17 @@ def _time_based_numpy(steps, initial_learning_rate, decay_rate, steps_per_epoch=
 
 
 def _time_based_code(initial_learning_rate, decay_rate, steps_per_epoch=None):
-    lr = check.positive("initial_learning_rate", initial_learning_rate)
-    k = check.non_negative("decay_rate", decay_rate)
-    spe = _per(steps_per_epoch)
+    _time_based_numpy(0, initial_learning_rate, decay_rate, steps_per_epoch)  # validates
+    lr, k, spe = _num(initial_learning_rate), _num(decay_rate), _per(steps_per_epoch)
     if spe is None:
-        return [
-            f"# Time-based decay, t = optimizer step: lr = {_num(lr)} / (1 + {_num(k)} * step)",
-            f"learning_rate = {_S}InverseTimeDecay(",
-            f"    initial_learning_rate={_num(lr)}, decay_steps=1, decay_rate={_num(k)}",
-            ")",
-        ]
+        head, args = f"t = optimizer step: lr = {lr} / (1 + {k} * step)", "decay_steps=1"
+    else:
+        head = f"t = epoch: lr = {lr} / (1 + {k} * floor(step / {spe}))"
+        args = f"decay_steps={spe}"
     return [
-        f"# Time-based decay, t = epoch: lr = {_num(lr)} / (1 + {_num(k)} * floor(step / {spe}))",
+        f"# Time-based decay, {head}",
         f"learning_rate = {_S}InverseTimeDecay(",
-        f"    initial_learning_rate={_num(lr)}, decay_steps={spe}, decay_rate={_num(k)}, staircase=True",
+        f"    initial_learning_rate={lr}, {args}, decay_rate={k}" + ("" if spe is None else ", staircase=True"),
         ")",
     ]
 
@@ -88,21 +86,20 @@ def _exponential_numpy(steps, initial_learning_rate, decay_rate, steps_per_epoch
 
 
 def _exponential_code(initial_learning_rate, decay_rate, steps_per_epoch=None):
-    lr = check.positive("initial_learning_rate", initial_learning_rate)
-    k = check.non_negative("decay_rate", decay_rate)
-    spe = _per(steps_per_epoch)
+    _exponential_numpy(0, initial_learning_rate, decay_rate, steps_per_epoch)  # validates
+    lr, k, spe = _num(initial_learning_rate), _num(decay_rate), _per(steps_per_epoch)
     if spe is None:
-        head = f"# Exponential decay, t = optimizer step: lr = {_num(lr)} * exp(-{_num(k)} * step)"
+        head = f"t = optimizer step: lr = {lr} * exp(-{k} * step)"
         # The LR falls by a factor e every 1/k steps. (decay_steps=1, decay_rate=exp(-k) is the
         # same formula, but float32 rounding of exp(-k) compounds over thousands of steps.)
-        args = f"decay_steps=1 / {_num(k)}, decay_rate=math.exp(-1)" if k else "decay_steps=1, decay_rate=1.0"
+        args = f"decay_steps=1 / {k}, decay_rate=math.exp(-1)" if float(k) else "decay_steps=1, decay_rate=1.0"
     else:
-        head = f"# Exponential decay, t = epoch: lr = {_num(lr)} * exp(-{_num(k)} * floor(step / {spe}))"
-        args = f"decay_steps={spe}, decay_rate=math.exp(-{_num(k)}), staircase=True"
+        head = f"t = epoch: lr = {lr} * exp(-{k} * floor(step / {spe}))"
+        args = f"decay_steps={spe}, decay_rate=math.exp(-{k}), staircase=True"
     return [
-        head,
+        f"# Exponential decay, {head}",
         f"learning_rate = {_S}ExponentialDecay(",
-        f"    initial_learning_rate={_num(lr)}, {args}",
+        f"    initial_learning_rate={lr}, {args}",
         ")",
     ]
 
@@ -113,14 +110,12 @@ def _step_numpy(steps, initial_learning_rate, factor, step_size, steps_per_epoch
 
 
 def _step_code(initial_learning_rate, factor, step_size, steps_per_epoch):
-    lr = check.positive("initial_learning_rate", initial_learning_rate)
-    f = check.fraction("factor", factor)
-    size = check.integer("step_size", step_size, minimum=1)
-    spe = check.integer("steps_per_epoch", steps_per_epoch, minimum=1)
+    _step_numpy(0, initial_learning_rate, factor, step_size, steps_per_epoch)  # validates
+    lr, f, size, spe = _num(initial_learning_rate), _num(factor), int(step_size), int(steps_per_epoch)
     return [
-        f"# Step decay: lr = {_num(lr)} * {_num(f)} ** floor(epoch / {size}), {spe} steps per epoch",
+        f"# Step decay: lr = {lr} * {f} ** floor(epoch / {size}), {spe} steps per epoch",
         f"learning_rate = {_S}ExponentialDecay(",
-        f"    initial_learning_rate={_num(lr)}, decay_steps={size * spe}, decay_rate={_num(f)}, staircase=True",
+        f"    initial_learning_rate={lr}, decay_steps={size * spe}, decay_rate={f}, staircase=True",
         ")",
     ]
 
@@ -131,32 +126,24 @@ def _piecewise_numpy(steps, initial_learning_rate, factor, step_size, steps_per_
 
 
 def _piecewise_code(initial_learning_rate, factor, step_size, steps_per_epoch, epochs):
-    lr = check.positive("initial_learning_rate", initial_learning_rate)
-    f = check.fraction("factor", factor)
-    size = check.integer("step_size", step_size, minimum=1)
-    spe = check.integer("steps_per_epoch", steps_per_epoch, minimum=1)
-    n = check.integer("epochs", epochs, minimum=1)
-    drops = max((n - 1) // size, 0)  # drops that happen within the `epochs` trained
+    _piecewise_numpy(0, initial_learning_rate, factor, step_size, steps_per_epoch, epochs)  # validates
+    lr, f, size, spe = _num(initial_learning_rate), _num(factor), int(step_size), int(steps_per_epoch)
+    drops = max((int(epochs) - 1) // size, 0)  # drops that happen within the `epochs` trained
     return [
-        f"# Step decay as PiecewiseConstantDecay: drop by {_num(f)} every {size} epoch(s) of {spe} steps.",
+        f"# Step decay as PiecewiseConstantDecay: drop by {f} every {size} epoch(s) of {spe} steps.",
         "# Boundaries are inclusive (step == boundary keeps the old LR), hence the - 1.",
         f"boundaries = [i * {size * spe} - 1 for i in range(1, {drops + 1})]",
-        f"values = [{_num(lr)} * {_num(f)} ** i for i in range({drops + 1})]",
+        f"values = [{lr} * {f} ** i for i in range({drops + 1})]",
         f"learning_rate = {_S}PiecewiseConstantDecay(boundaries, values)",
     ]
 
 
 def _polynomial_numpy(steps, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0):
-    lr = check.positive("initial_learning_rate", initial_learning_rate)
-    n = check.integer("decay_steps", decay_steps, minimum=1)
-    end = check.non_negative("end_learning_rate", end_learning_rate)
-    p = check.positive("power", power)
-    done = np.minimum(steps, n) / n
-    return (lr - end) * (1 - done) ** p + end
+    return schedules.polynomial_decay(steps, initial_learning_rate, decay_steps, end_learning_rate, power)
 
 
 def _polynomial_code(initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0):
-    _polynomial_numpy(np.zeros(1), initial_learning_rate, decay_steps, end_learning_rate, power)
+    _polynomial_numpy(0, initial_learning_rate, decay_steps, end_learning_rate, power)  # validates
     lr, end, p = _num(initial_learning_rate), _num(end_learning_rate), _num(power)
     return [
         f"# Polynomial decay from {lr} to {end} over {int(decay_steps)} steps, power {p}, then flat",
@@ -167,23 +154,11 @@ def _polynomial_code(initial_learning_rate, decay_steps, end_learning_rate=0.000
 
 
 def _cosine_numpy(steps, initial_learning_rate, decay_steps, alpha=0.0, warmup_target=None, warmup_steps=0):
-    lr = check.non_negative("initial_learning_rate", initial_learning_rate)
-    n = check.integer("decay_steps", decay_steps, minimum=1)
-    a = check.number("alpha", alpha)
-    if not 0 <= a <= 1:
-        check.fail("alpha", "must be in [0, 1]", alpha)
-    w = check.integer("warmup_steps", warmup_steps, minimum=0)
-    if warmup_target is None:  # no warm-up: the cosine starts at the initial LR
-        target, w = check.positive("initial_learning_rate", lr), 0
-    else:
-        target = check.positive("warmup_target", warmup_target)
-    # Keras: linear from initial_learning_rate to warmup_target over warmup_steps, then
-    # cosine decay from warmup_target during a further decay_steps (cyclical's closed form).
-    return cyclical.warmup_cosine(np.asarray(steps, dtype=float), lr, n, target, w, a)
+    return schedules.cosine_decay(steps, initial_learning_rate, decay_steps, alpha, warmup_target, warmup_steps)
 
 
 def _cosine_code(initial_learning_rate, decay_steps, alpha=0.0, warmup_target=None, warmup_steps=0):
-    _cosine_numpy(np.zeros(1), initial_learning_rate, decay_steps, alpha, warmup_target, warmup_steps)
+    _cosine_numpy(0, initial_learning_rate, decay_steps, alpha, warmup_target, warmup_steps)  # validates
     lr, n, a = _num(initial_learning_rate), int(decay_steps), _num(alpha)
     if warmup_target is None:
         return [
@@ -203,24 +178,11 @@ def _cosine_code(initial_learning_rate, decay_steps, alpha=0.0, warmup_target=No
 
 
 def _restarts_numpy(steps, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0):
-    lr = check.positive("initial_learning_rate", initial_learning_rate)
-    n = check.integer("first_decay_steps", first_decay_steps, minimum=1)
-    t = check.positive("t_mul", t_mul)
-    m = check.positive("m_mul", m_mul)
-    a = check.number("alpha", alpha)
-    done = np.asarray(steps, dtype=float) / n
-    if t == 1.0:
-        restart = np.floor(done)
-        done = done - restart
-    else:
-        restart = np.floor(np.log(1 - done * (1 - t)) / np.log(t))
-        done = (done - (1 - t**restart) / (1 - t)) / t**restart
-    cosine = 0.5 * m**restart * (1 + np.cos(np.pi * done))
-    return lr * ((1 - a) * cosine + a)
+    return schedules.cosine_decay_restarts(steps, initial_learning_rate, first_decay_steps, t_mul, m_mul, alpha)
 
 
 def _restarts_code(initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0):
-    _restarts_numpy(np.zeros(1), initial_learning_rate, first_decay_steps, t_mul, m_mul, alpha)
+    _restarts_numpy(0, initial_learning_rate, first_decay_steps, t_mul, m_mul, alpha)  # validates
     lr, n = _num(initial_learning_rate), int(first_decay_steps)
     return [
         f"# Cosine decay with warm restarts: first cycle {n} steps, each next one t_mul times longer",
@@ -249,6 +211,21 @@ def _spec(name):
     return SCHEDULES[name]
 
 
+# `lrlab.schedules` says `initial_lr`; here the caller passed Keras's names.
+_KERAS_NAMES = {"initial_lr": "initial_learning_rate", "end_lr": "end_learning_rate"}
+
+
+def _with_keras_names(function, *args, **params):
+    """Call `function`; a ValueError about `initial_lr` is reported as `initial_learning_rate`."""
+    try:
+        return function(*args, **params)
+    except ValueError as error:
+        message = str(error)
+        for ours, theirs in _KERAS_NAMES.items():
+            message = message.replace(f"`{ours}`", f"`{theirs}`").replace(f" {ours}=", f" {theirs}=")
+        raise ValueError(message) from None
+
+
 def keras_code(name, **params):
     """The Keras 3 source that builds schedule `name` with `params`, as a string.
 
@@ -257,7 +234,7 @@ def keras_code(name, **params):
     Raises:
         ValueError: for an unknown `name` or a bad parameter (named in the message).
     """
-    lines = _spec(name)[1](**params)
+    lines = _with_keras_names(_spec(name)[1], **params)
     imports = ["import math", "import keras"] if any("math." in line for line in lines) else ["import keras"]
     return "\n".join(imports + [""] + lines + ["optimizer = keras.optimizers.SGD(learning_rate=learning_rate)"])
 
@@ -270,7 +247,7 @@ def numpy_curve(name, steps, **params):
     [0.1, 0.1, 0.05]
     """
     values, _ = check.counter("steps", steps)
-    return np.asarray(_spec(name)[0](values, **params), dtype=float)
+    return np.asarray(_with_keras_names(_spec(name)[0], values, **params), dtype=float)
 
 
 def build(name, **params):

@@ -1,10 +1,11 @@
-"""Cyclical learning rates, one-cycle and warm-up + cosine, as pure NumPy closed forms.
+"""Cyclical learning rates and the one-cycle policy (with its momentum), as pure NumPy closed forms.
 
-One source of truth for the schedules of lesson 07: each function maps the optimizer's step
-counter (`optimizer.iterations`, 0 on the first batch) to a learning rate (or a momentum).
+The cycles of lesson 07: each function maps the optimizer's step counter
+(`optimizer.iterations`, 0 on the first batch) to a learning rate (or a momentum).
 Scalar in -> Python float out, array in -> array of the same shape out, like
-`lrlab.schedules`. The Keras callback that applies `one_cycle` every batch is
-`lrlab.one_cycle.OneCycleScheduler`; this module imports no TensorFlow.
+`lrlab.schedules` (where the decays and the warm-up + cosine live). The Keras callback that
+applies `one_cycle` every batch is `lrlab.callbacks.OneCycleScheduler`; this module imports
+no TensorFlow.
 
 References: Leslie N. Smith, "Cyclical Learning Rates for Training Neural Networks" (2015)
 for `triangular`; L. N. Smith, "A disciplined approach to neural network hyper-parameters"
@@ -17,7 +18,7 @@ import numpy as np
 
 from lrlab import _validation as check
 
-__all__ = ["triangular", "one_cycle", "one_cycle_momentum", "warmup_cosine", "TRIANGULAR_MODES"]
+__all__ = ["triangular", "one_cycle", "one_cycle_momentum", "TRIANGULAR_MODES"]
 
 TRIANGULAR_MODES = ("triangular", "triangular2", "exp_range")
 _ANNEAL = ("cos", "linear")
@@ -202,50 +203,3 @@ def one_cycle_momentum(
     )
     return _out(momentum, is_scalar)
 
-
-def warmup_cosine(step, initial_lr, decay_steps, warmup_target, warmup_steps, alpha=0.0):
-    """Linear warm-up then cosine decay: the closed form of Keras's `CosineDecay` with warm-up.
-
-    `keras.optimizers.schedules.CosineDecay(initial_lr, decay_steps, alpha,
-    warmup_target=warmup_target, warmup_steps=warmup_steps)` computes the same values. Note
-    that the decay lasts `decay_steps` *after* the warm-up: the schedule ends at step
-    `warmup_steps + decay_steps`, not at `decay_steps`.
-
-    ```
-    if step < warmup_steps:
-        lr = initial_lr + (warmup_target - initial_lr) * step / warmup_steps
-    else:
-        t = min(step - warmup_steps, decay_steps)
-        lr = warmup_target * ((1 - alpha) * 0.5 * (1 + cos(pi * t / decay_steps)) + alpha)
-    ```
-
-    >>> [round(warmup_cosine(s, 0.0, 4, 0.1, 2), 4) for s in range(7)]
-    [0.0, 0.05, 0.1, 0.0854, 0.05, 0.0146, 0.0]
-
-    Args:
-        step: A non-negative number or array: the optimizer step, starting at 0.
-        initial_lr: A Python float >= 0: the LR at step 0.
-        decay_steps: A Python number. Must be positive: the length of the cosine decay.
-        warmup_target: A Python float. Must be positive: the LR reached at the end of warm-up.
-        warmup_steps: A Python number >= 0: the length of the linear warm-up.
-        alpha: A Python float in [0, 1]: the final LR as a fraction of `warmup_target`.
-
-    Returns:
-        The learning rate, a float or an array shaped like `step`.
-
-    Raises:
-        ValueError: for a bad argument (the message names it).
-    """
-    steps, is_scalar = check.counter("step", step)
-    start = check.non_negative("initial_lr", initial_lr)
-    decay = check.positive("decay_steps", decay_steps)
-    target = check.positive("warmup_target", warmup_target)
-    warm = check.non_negative("warmup_steps", warmup_steps)
-    alpha = check.non_negative("alpha", alpha)
-    if alpha > 1:
-        check.fail("alpha", "must be in [0, 1]", alpha)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rising = start + (target - start) * steps / (warm if warm > 0 else 1.0)
-    t = np.minimum(np.maximum(steps - warm, 0.0), decay)
-    falling = target * ((1 - alpha) * 0.5 * (1 + np.cos(np.pi * t / decay)) + alpha)
-    return _out(np.where(steps < warm, rising, falling), is_scalar)

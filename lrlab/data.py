@@ -1,8 +1,9 @@
-"""Offline data: scikit-learn's bundled 8x8 digits, split and scaled the same way every time."""
+"""Offline data: scikit-learn's bundled 8x8 digits, split and scaled the same way every time,
+and the lesson-07 capstone's generated classification task."""
 
 from lrlab import _validation as check
 
-__all__ = ["load_digits"]
+__all__ = ["load_digits", "capstone_data"]
 
 
 def load_digits(validation_fraction=0.25, seed=0):
@@ -34,3 +35,24 @@ def load_digits(validation_fraction=0.25, seed=0):
         x, y, test_size=fraction, random_state=seed, stratify=y
     )
     return (x_train, y_train), (x_val, y_val)
+
+
+def capstone_data():
+    """The lesson-07 capstone's fixed, generated data: 3 classes, 16 features, no download.
+
+    scikit-learn's `make_classification` with a fixed `random_state`: 8 informative and 2
+    redundant features, 2 clusters per class, and 2% of the labels drawn at random (noise).
+
+    Returns:
+        `((x_train, y_train), (x_val, y_val))`: 750 training and 250 validation rows, x float32
+        of shape (n, 16), y int32 class ids 0..2.
+    """
+    import numpy as np
+    from sklearn.datasets import make_classification
+
+    x, y = make_classification(
+        n_samples=1000, n_features=16, n_informative=8, n_redundant=2, n_classes=3,
+        n_clusters_per_class=2, class_sep=1.0, flip_y=0.02, random_state=7,
+    )
+    x, y = x.astype(np.float32), y.astype(np.int32)
+    return (x[:750], y[:750]), (x[750:], y[750:])

@@ -19,7 +19,7 @@ import numpy as np
 
 from lrlab import _validation as check
 
-__all__ = ["lr_range_test", "RangeTestResult", "SUGGESTION_METHODS"]
+__all__ = ["lr_range_test", "range_test_runs", "smooth_recorded", "RangeTestResult", "SUGGESTION_METHODS"]
 
 SUGGESTION_METHODS = ("valley", "steepest", "minimum/10")
 
@@ -373,6 +373,39 @@ def smooth_recorded(raw_losses, smoothing, divergence_factor=4.0):
     return np.array(smoothed)
 
 
+def range_test_runs(model, x, y, *, ranges, steps, batch_size=64, seed=0):
+    """Raw LR range tests for every (min_lr, max_lr) in `ranges` and every count in `steps`.
+
+    Each run is `lr_range_test` with `smoothing=0` and no early stop but on NaN/inf
+    (`divergence_factor=1e30`), so a reader (lesson 04's `widgets.RangeTestExplorer`) can
+    smooth it and apply the stop rule afterwards with `smooth_recorded`: with the same
+    settings, the finder's own smoothed curve comes out equal. `lr_range_test` restores the
+    model after each run, so every run starts from the same state.
+
+    Args:
+        model: A compiled `keras.Model` with a float learning rate.
+        x, y: The training data, as for `lr_range_test`.
+        ranges: An iterable of `(min_lr, max_lr)` pairs of positive floats.
+        steps: An iterable of Python ints >= 6: the step counts to run each range with.
+        batch_size: A Python int >= 1.
+        seed: A Python int: the batch order's random seed.
+
+    Returns:
+        A dict `{(min_lr, max_lr, steps): RangeTestResult}`, keys as Python floats and ints.
+
+    Raises:
+        ValueError: for a bad argument of `lr_range_test` (the message names it).
+    """
+    return {
+        (float(low), float(high), int(n)): lr_range_test(
+            model, x, y, min_lr=low, max_lr=high, steps=n, batch_size=batch_size,
+            smoothing=0.0, divergence_factor=1e30, seed=seed,
+        )
+        for low, high in ranges
+        for n in steps
+    }
+
+
 def _settable_optimizer(model):
     import keras
 
@@ -383,11 +416,9 @@ def _settable_optimizer(model):
         check.fail("model", "must be compiled with an optimizer (call model.compile(optimizer=..., loss=...) first)", model)
     learning_rate = getattr(optimizer, "_learning_rate", None)
     if not isinstance(learning_rate, keras.Variable):
-        kind = (
-            "a LearningRateSchedule"
-            if isinstance(learning_rate, keras.optimizers.schedules.LearningRateSchedule)
-            else "a callable"
-        )
+        from lrlab.callbacks import holds_schedule  # Keras-facing: imported only when a test runs
+
+        kind = "a LearningRateSchedule" if holds_schedule(optimizer) else "a callable"
         raise ValueError(
             f"The range test sets the learning rate at every step, but this optimizer was built "
             f"on {kind}, whose learning rate is a function of the step counter and is not "

@@ -61,17 +61,21 @@ def _run_cell(exercise_id, source):
     """Execute one exercise cell on its own; return the CheckResult for what it defines."""
     spec = exercises.EXERCISES[exercise_id]
     namespace = {"__name__": "__exercise__"}
+
+    def failed(message):
+        return exercises.CheckResult(exercise_id, exercises.FAILED, message)
+
     try:
         code = compile(source, f"<exercise {exercise_id}>", "exec")
-        exercises._run_with_timeout(exec, (code, namespace), 30)
+        exercises.run_with_timeout(exec, (code, namespace), 30)
     except SyntaxError as error:
-        return exercises.CheckResult(exercise_id, exercises.FAILED, f"the cell has a SyntaxError on line {error.lineno}: {error.msg}.")
-    except exercises._TimedOut:
-        return exercises.CheckResult(exercise_id, exercises.FAILED, "the cell did not finish running within 30 s.")
+        return failed(f"the cell has a SyntaxError on line {error.lineno}: {error.msg}.")
+    except exercises.TimedOut:
+        return failed("the cell did not finish running within 30 s.")
     except Exception as error:
-        return exercises.CheckResult(exercise_id, exercises.FAILED, f"the cell raised {type(error).__name__}: {error}.")
+        return failed(f"the cell raised {exercises.error_text(error)}.")
     if spec.name not in namespace:
-        return exercises.CheckResult(exercise_id, exercises.FAILED, f"the cell no longer defines `{spec.name}`.")
+        return failed(f"the cell no longer defines `{spec.name}`.")
     return exercises.check(exercise_id, namespace[spec.name])
 
 

@@ -1,9 +1,13 @@
-"""Keras 3 schedule objects: the seed's custom schedule done right, and bridges from each
-`lrlab.schedules` formula to the Keras built-in that reproduces it step for step.
+"""Keras 3 schedule objects: the seed's custom schedule done right, linear warm-up in front of
+any schedule, and bridges from each classic `lrlab.schedules` formula to the Keras built-in
+that reproduces it step for step.
 
 A Keras schedule is called with `optimizer.iterations` (0 on the first batch) inside the
 compiled train step, so everything here is written with `keras.ops` on a float32 step.
+The classes are registered under package "lrlab", so a model that uses them saves and loads.
 """
+
+import math
 
 import keras
 from keras import ops
@@ -12,6 +16,7 @@ from lrlab import _validation as check
 
 __all__ = [
     "CustomLearningRateSchedule",
+    "LinearWarmup",
     "time_based_decay_schedule",
     "step_decay_schedule",
     "exponential_decay_schedule",
@@ -72,6 +77,76 @@ class CustomLearningRateSchedule(keras.optimizers.schedules.LearningRateSchedule
         }
 
 
+@keras.saving.register_keras_serializable(package="lrlab")
+class LinearWarmup(keras.optimizers.schedules.LearningRateSchedule):
+    """Linear warm-up in front of another schedule: lesson 06's worked example.
+
+    The LR climbs from `initial_learning_rate` to the wrapped schedule's first value over
+    `warmup_steps` optimizer steps, then the wrapped schedule runs, its own step counter
+    starting at 0 when warm-up ends. The ramp is `lrlab.schedules.linear_warmup`.
+
+    ```python
+    def schedule(step):
+        if step < warmup_steps:
+            return initial_learning_rate + (after(0) - initial_learning_rate) * step / warmup_steps
+        return after(step - warmup_steps)
+    ```
+
+    Written graph-safe: the step is cast to float32 and both branches are combined with
+    `ops.where` (a Python `if` on a symbolic step fails inside `fit`).
+
+    Example:
+
+    >>> cosine = keras.optimizers.schedules.CosineDecay(0.1, decay_steps=100)
+    >>> schedule = LinearWarmup(cosine, warmup_steps=10)
+    >>> [round(float(schedule(s)), 4) for s in (0, 5, 10, 60)]
+    [0.0, 0.05, 0.1, 0.05]
+
+    Args:
+        after: A `LearningRateSchedule` or a Python float: what runs after warm-up.
+        warmup_steps: A Python int >= 1: optimizer steps spent warming up.
+        initial_learning_rate: A Python float >= 0: the LR at step 0.
+
+    Returns:
+        A 1-arg callable: `schedule(step)` returns the learning rate, a float32 scalar tensor.
+
+    Raises:
+        ValueError: if an argument is out of range.
+    """
+
+    def __init__(self, after, warmup_steps, initial_learning_rate=0.0):
+        super().__init__()
+        if isinstance(after, dict):  # a nested config, when loading
+            after = keras.optimizers.schedules.deserialize(after)
+        if not isinstance(after, keras.optimizers.schedules.LearningRateSchedule):
+            after = check.positive("after", after)
+        self.after = after
+        self.warmup_steps = check.integer("warmup_steps", warmup_steps, minimum=1)
+        self.initial_learning_rate = check.non_negative("initial_learning_rate", initial_learning_rate)
+
+    def _after(self, step):
+        if isinstance(self.after, float):
+            return ops.convert_to_tensor(self.after, "float32")
+        return ops.cast(self.after(step), "float32")
+
+    def __call__(self, step):
+        step = ops.cast(step, "float32")
+        peak = self._after(ops.convert_to_tensor(0.0, "float32"))
+        ramp = self.initial_learning_rate + (peak - self.initial_learning_rate) * step / self.warmup_steps
+        later = self._after(ops.maximum(step - self.warmup_steps, 0.0))
+        return ops.where(step < self.warmup_steps, ramp, later)
+
+    def get_config(self):
+        after = self.after
+        if not isinstance(after, float):
+            after = keras.optimizers.schedules.serialize(after)
+        return {
+            "after": after,
+            "warmup_steps": self.warmup_steps,
+            "initial_learning_rate": self.initial_learning_rate,
+        }
+
+
 def _steps_per_epoch(steps_per_epoch, required=False):
     if steps_per_epoch is None:
         if required:
@@ -83,11 +158,25 @@ def _steps_per_epoch(steps_per_epoch, required=False):
 def time_based_decay_schedule(initial_lr, decay_rate, steps_per_epoch=None):
     """`InverseTimeDecay` equal to `schedules.time_based_decay` at every optimizer step.
 
-    With `steps_per_epoch=None`, t counts steps: `lr0 / (1 + k * step)`. With it, t counts
-    whole epochs: `lr0 / (1 + k * floor(step / steps_per_epoch))` (staircase).
+    With `steps_per_epoch=None`, t counts steps; with it, t counts whole epochs (staircase).
+
+    ```python
+    lr = initial_lr / (1 + decay_rate * t)   # t = step, or floor(step / steps_per_epoch)
+    ```
 
     >>> round(float(time_based_decay_schedule(0.1, 0.5)(2)), 6)
     0.05
+
+    Args:
+        initial_lr: A Python float. Must be positive.
+        decay_rate: A Python float `k`. Must be >= 0.
+        steps_per_epoch: None (t counts optimizer steps) or a Python int >= 1 (t counts epochs).
+
+    Returns:
+        A `keras.optimizers.schedules.InverseTimeDecay`.
+
+    Raises:
+        ValueError: for a bad argument (the message names it).
     """
     lr = check.positive("initial_lr", initial_lr)
     k = check.non_negative("decay_rate", decay_rate)
@@ -103,9 +192,25 @@ def step_decay_schedule(initial_lr, factor, step_size, steps_per_epoch):
     Epoch e covers steps e*steps_per_epoch .. (e+1)*steps_per_epoch - 1, so the LR drops by
     `factor` every `step_size * steps_per_epoch` steps.
 
+    ```python
+    lr = initial_lr * factor ** floor(step / (step_size * steps_per_epoch))
+    ```
+
     >>> schedule = step_decay_schedule(0.1, 0.5, step_size=2, steps_per_epoch=10)
     >>> round(float(schedule(19)), 6), round(float(schedule(20)), 6)
     (0.1, 0.05)
+
+    Args:
+        initial_lr: A Python float. Must be positive.
+        factor: A Python float in (0, 1]: the multiplier applied at each drop.
+        step_size: A Python int >= 1: how many epochs between drops.
+        steps_per_epoch: A Python int >= 1: optimizer steps (batches) per epoch. Required.
+
+    Returns:
+        A `keras.optimizers.schedules.ExponentialDecay` with `staircase=True`.
+
+    Raises:
+        ValueError: for a bad argument (the message names it).
     """
     lr = check.positive("initial_lr", initial_lr)
     f = check.fraction("factor", factor)
@@ -124,11 +229,24 @@ def exponential_decay_schedule(initial_lr, decay_rate, steps_per_epoch=None):
     to ~1e-8 instead of drifting ~1e-5 over thousands of steps. With `steps_per_epoch`, t counts
     whole epochs (staircase: rate = exp(-k) every `steps_per_epoch` steps).
 
+    ```python
+    lr = initial_lr * exp(-decay_rate * t)   # t = step, or floor(step / steps_per_epoch)
+    ```
+
     >>> round(float(exponential_decay_schedule(0.1, 0.1)(10)), 6)
     0.036788
-    """
-    import math
 
+    Args:
+        initial_lr: A Python float. Must be positive.
+        decay_rate: A Python float `k`. Must be >= 0.
+        steps_per_epoch: None (t counts optimizer steps) or a Python int >= 1 (t counts epochs).
+
+    Returns:
+        A `keras.optimizers.schedules.ExponentialDecay`.
+
+    Raises:
+        ValueError: for a bad argument (the message names it).
+    """
     lr = check.positive("initial_lr", initial_lr)
     k = check.non_negative("decay_rate", decay_rate)
     spe = _steps_per_epoch(steps_per_epoch)

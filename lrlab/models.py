@@ -1,8 +1,13 @@
-"""Tiny Keras models that train on the digits in about a second on a laptop CPU."""
+"""Tiny Keras models that train in about a second on a laptop CPU: the digits MLP, and the
+lesson-07 capstone's model with its training budget."""
 
 from lrlab import _validation as check
+from lrlab import data
 
-__all__ = ["digits_mlp"]
+__all__ = ["digits_mlp", "CAPSTONE", "capstone_model", "train_capstone"]
+
+# The capstone's budget and goal: the notebook states it, the `plan_learning_rate` checker enforces it.
+CAPSTONE = {"steps_per_epoch": 30, "epochs": 5, "batch_size": 25, "target_accuracy": 0.85}
 
 
 def digits_mlp(hidden_units=64, optimizer=None, seed=0):
@@ -35,3 +40,41 @@ def digits_mlp(hidden_units=64, optimizer=None, seed=0):
             optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"]
         )
     return model
+
+
+def capstone_model():
+    """The model the lesson-07 student never sees: a 16-32-32-3 ReLU MLP, seeded, uncompiled.
+
+    Returns:
+        A `keras.Sequential` for `data.capstone_data()`, the same initial weights every call.
+    """
+    import keras
+
+    keras.utils.set_random_seed(0)
+    return keras.Sequential([
+        keras.Input((16,)),
+        keras.layers.Dense(32, activation="relu"),
+        keras.layers.Dense(32, activation="relu"),
+        keras.layers.Dense(3, activation="softmax"),
+    ])
+
+
+def train_capstone(optimizer):
+    """Train `capstone_model()` with `optimizer` on the `CAPSTONE` budget.
+
+    Args:
+        optimizer: A fresh (unbuilt) Keras optimizer, learning rate or schedule included.
+
+    Returns:
+        `(val_accuracies, losses)`: two lists with one value per epoch (validation accuracy,
+        training loss).
+    """
+    (x, y), (x_val, y_val) = data.capstone_data()
+    model = capstone_model()
+    model.compile(optimizer, "sparse_categorical_crossentropy", metrics=["accuracy"],
+                  steps_per_execution=CAPSTONE["steps_per_epoch"])
+    history = model.fit(
+        x, y, batch_size=CAPSTONE["batch_size"], epochs=CAPSTONE["epochs"], verbose=0,
+        validation_data=(x_val, y_val), validation_batch_size=len(x_val),
+    )
+    return history.history["val_accuracy"], history.history["loss"]

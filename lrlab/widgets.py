@@ -19,7 +19,14 @@ from matplotlib.figure import Figure
 
 from lrlab import landscapes
 
-__all__ = ["Explorer", "DescentExplorer1D"]
+__all__ = [
+    "Explorer",
+    "DescentExplorer1D",
+    "BowlExplorer2D",
+    "ScheduleExplorer",
+    "RangeTestExplorer",
+    "widget_view_bundle",
+]
 
 
 def widget_view_bundle(widget):
@@ -332,44 +339,13 @@ class ScheduleExplorer(Explorer):
 
 # ---- lesson 04: the LR range test at other settings ---------------------------------------------
 
-def range_test_runs(model, x, y, *, ranges, steps, batch_size=64, seed=0):
-    """Raw LR range tests for every (min_lr, max_lr) in `ranges` and every count in `steps`.
-
-    Each run is `lrlab.finder.lr_range_test` with `smoothing=0` and no early stop but on NaN/inf
-    (`divergence_factor=1e30`), so `RangeTestExplorer` can smooth it and apply the stop rule
-    afterwards in NumPy: with the same settings, the finder's own smoothed curve comes out equal.
-    The finder restores the model after each run, so every run starts from the same state.
-
-    Returns:
-        A dict `{(min_lr, max_lr, steps): RangeTestResult}`.
-    """
-    from lrlab import finder
-
-    return {
-        (float(low), float(high), int(n)): finder.lr_range_test(
-            model, x, y, min_lr=low, max_lr=high, steps=n, batch_size=batch_size,
-            smoothing=0.0, divergence_factor=1e30, seed=seed,
-        )
-        for low, high in ranges
-        for n in steps
-    }
-
-
-def resmooth(raw_losses, smoothing, divergence_factor=4.0):
-    """The finder's bias-corrected moving average and stop rule, applied to recorded raw losses
-    (`lrlab.finder.smooth_recorded`: the same code, so the values are equal, not just close)."""
-    from lrlab import finder
-
-    return finder.smooth_recorded(raw_losses, smoothing, divergence_factor)
-
-
 class RangeTestExplorer(Explorer):
     """Re-read LR range tests at other settings: the tested range, the number of steps, the
     smoothing and the suggestion rule (lesson 04).
 
-    `runs` come from `range_test_runs` (raw, unsmoothed losses for every range x steps); a
-    refresh only re-smooths in NumPy and re-applies the finder's stop rule and suggestion, so it
-    takes milliseconds. Attributes after each refresh: `result` (the `RangeTestResult` shown)
+    `runs` come from `lrlab.finder.range_test_runs` (raw, unsmoothed losses for every range x
+    steps); a refresh only re-smooths in NumPy (`lrlab.finder.smooth_recorded`) and re-applies
+    the finder's stop rule and suggestion, so it takes milliseconds. Attributes after each refresh: `result` (the `RangeTestResult` shown)
     and `suggested` (the suggested LR, or None when the curve is too short to suggest one).
     """
 
@@ -378,7 +354,7 @@ class RangeTestExplorer(Explorer):
 
         self._finder = finder
         if not isinstance(runs, dict) or not runs:
-            raise ValueError(f"Argument `runs` must be a non-empty dict from range_test_runs(). Received: runs={runs!r}")
+            raise ValueError(f"Argument `runs` must be a non-empty dict from finder.range_test_runs(). Received: runs={runs!r}")
         ranges = sorted({(low, high) for low, high, _ in runs}, key=lambda r: (r[0], -r[1]))
         counts = sorted({n for _, _, n in runs})
         missing = [(low, high, n) for low, high in ranges for n in counts if (low, high, n) not in runs]
@@ -418,7 +394,7 @@ class RangeTestExplorer(Explorer):
 
     def draw(self, lr_range, steps, smoothing, method):
         run = self.runs[(lr_range[0], lr_range[1], steps)]
-        smoothed = resmooth(run.raw_losses, smoothing, self.divergence_factor)
+        smoothed = self._finder.smooth_recorded(run.raw_losses, smoothing, self.divergence_factor)
         n = len(smoothed)
         lrs = run.lrs[:n]
         self.result = self._finder.RangeTestResult(lrs, smoothed, run.raw_losses[:n], stopped_early=n < steps)

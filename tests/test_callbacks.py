@@ -4,7 +4,7 @@ import keras
 import numpy as np
 import pytest
 
-from lrlab import callbacks, data, keras_schedules, models, schedules
+from lrlab import callbacks, cyclical, data, keras_schedules, models, schedules
 
 
 @pytest.fixture(scope="module")
@@ -57,12 +57,13 @@ def test_batch_scheduler_changes_the_update_itself():
     assert float(model.get_weights()[0][0, 0]) == pytest.approx(0.75, rel=1e-6)
 
 
-def test_batch_scheduler_refuses_a_schedule_optimizer(digits):
+@pytest.mark.parametrize("scheduler", [callbacks.BatchLearningRateScheduler(lambda step: 0.1),
+                                       callbacks.OneCycleScheduler(30, 0.1)], ids=lambda s: type(s).__name__)
+def test_batch_schedulers_refuse_a_schedule_optimizer(digits, scheduler):
     x, y = digits
     schedule = keras_schedules.exponential_decay_schedule(0.1, 0.01)
     model = models.digits_mlp(optimizer=keras.optimizers.SGD(learning_rate=schedule))
-    scheduler = callbacks.BatchLearningRateScheduler(lambda step: 0.1)
-    with pytest.raises(ValueError, match="not settable"):
+    with pytest.raises(ValueError, match=f"{type(scheduler).__name__} needs .* not settable"):
         model.fit(x, y, epochs=1, batch_size=64, verbose=0, callbacks=[scheduler])
 
 
@@ -76,7 +77,82 @@ def test_batch_scheduler_bad_arguments(digits):
         model.fit(x, y, epochs=1, batch_size=64, verbose=0, callbacks=[bad])
 
 
+def test_holds_schedule_tells_schedule_optimizers_from_float_ones():
+    assert callbacks.holds_schedule(keras.optimizers.SGD(keras_schedules.time_based_decay_schedule(0.1, 1.0)))
+    assert not callbacks.holds_schedule(keras.optimizers.SGD(0.1))
+
+
 def test_current_learning_rate_reads_floats_and_schedules():
     assert callbacks.current_learning_rate(keras.optimizers.Adam(0.003)) == pytest.approx(0.003)
     optimizer = keras.optimizers.SGD(learning_rate=keras_schedules.time_based_decay_schedule(0.1, 1.0))
     assert callbacks.current_learning_rate(optimizer, step=3) == pytest.approx(0.025)
+
+
+# ---- OneCycleScheduler: a BatchLearningRateScheduler on cyclical.one_cycle, plus momentum ------
+
+def _tiny_fit(optimizer, callback_list, epochs=3, seed=0):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(96, 5)).astype("float32")
+    y = (x[:, 0] + x[:, 1] > 0).astype("int32")
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(2, activation="softmax")])
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=16, epochs=epochs, verbose=0, callbacks=callback_list)
+    return model
+
+
+class _MomentumRecorder(keras.callbacks.Callback):
+    def __init__(self, name):
+        super().__init__()
+        self.name, self.values = name, []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.values.append(float(keras.ops.convert_to_numpy(getattr(self.model.optimizer, self.name))))
+
+
+def test_one_cycle_sets_the_closed_form_lr_every_batch():
+    total = 3 * 6  # 96 rows / 16 per batch = 6 steps per epoch
+    scheduler = callbacks.OneCycleScheduler(total, max_lr=0.4, pct_start=0.4)
+    recorder = callbacks.LearningRateRecorder()
+    _tiny_fit(keras.optimizers.SGD(0.01), [scheduler, recorder])
+    expected = cyclical.one_cycle(np.arange(total), total, 0.4, pct_start=0.4)
+    assert recorder.steps == list(range(total))
+    np.testing.assert_allclose(recorder.batch_lrs, expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("optimizer, name", [(lambda: keras.optimizers.SGD(0.01, momentum=0.9), "momentum"),
+                                             (lambda: keras.optimizers.Adam(0.01), "beta_1")])
+def test_one_cycle_cycles_momentum_and_restores_a_float(optimizer, name):
+    total = 18
+    scheduler = callbacks.OneCycleScheduler(total, 0.1, cycle_momentum=True, base_momentum=0.8, max_momentum=0.95)
+    recorder = _MomentumRecorder(name)
+    model = _tiny_fit(optimizer(), [scheduler, recorder])
+    expected = cyclical.one_cycle_momentum(np.arange(total), total, 0.8, 0.95)
+    np.testing.assert_allclose(recorder.values, expected, rtol=1e-6)
+    assert scheduler.momentum_name == name
+    value = getattr(model.optimizer, name)
+    assert isinstance(value, float) and value == pytest.approx(0.95)
+    assert model.optimizer.get_config()[name] == pytest.approx(0.95)
+
+
+def test_cycled_momentum_really_drives_the_update():
+    # SGD built with momentum 0.9, scheduler holding it at 0.5 == SGD built with momentum 0.5
+    total = 18
+    held = callbacks.OneCycleScheduler(total, 0.2, cycle_momentum=True, base_momentum=0.5, max_momentum=0.5)
+    a = _tiny_fit(keras.optimizers.SGD(0.01, momentum=0.9), [held])
+    b = _tiny_fit(keras.optimizers.SGD(0.01, momentum=0.5), [callbacks.OneCycleScheduler(total, 0.2)])
+    c = _tiny_fit(keras.optimizers.SGD(0.01, momentum=0.9), [callbacks.OneCycleScheduler(total, 0.2)])
+    for wa, wb, wc in zip(a.get_weights(), b.get_weights(), c.get_weights()):
+        np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
+    assert not all(np.allclose(wa, wc, atol=1e-4) for wa, wc in zip(a.get_weights(), c.get_weights()))
+
+
+def test_one_cycle_refuses_what_it_cannot_drive():
+    with pytest.raises(ValueError, match="momentum > 0"):
+        _tiny_fit(keras.optimizers.SGD(0.1), [callbacks.OneCycleScheduler(18, 0.1, cycle_momentum=True)], epochs=1)
+    with pytest.raises(ValueError, match="beta_1"):
+        _tiny_fit(keras.optimizers.RMSprop(0.1), [callbacks.OneCycleScheduler(18, 0.1, cycle_momentum=True)], epochs=1)
+    with pytest.raises(ValueError, match="`max_lr`"):
+        callbacks.OneCycleScheduler(18, 0.0)
+    with pytest.raises(ValueError, match="`cycle_momentum`"):
+        callbacks.OneCycleScheduler(18, 0.1, cycle_momentum="yes")

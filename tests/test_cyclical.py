@@ -1,14 +1,12 @@
-"""lrlab.cyclical closed forms and lrlab.one_cycle.OneCycleScheduler, against independent references."""
+"""lrlab.cyclical closed forms against independent references (the callback that applies
+one-cycle is tested in test_callbacks.py)."""
 
 import math
 
-import keras
 import numpy as np
 import pytest
 
 from lrlab import cyclical
-from lrlab.callbacks import LearningRateRecorder
-from lrlab.one_cycle import OneCycleScheduler
 
 
 # ---- triangular (Smith 2015) ----------------------------------------------------------------
@@ -131,98 +129,3 @@ def test_one_cycle_rejects_bad_arguments(kwargs, name):
 def test_one_cycle_momentum_rejects_bad_arguments(kwargs, name):
     with pytest.raises(ValueError, match=f"`{name}`"):
         cyclical.one_cycle_momentum(**(dict(step=0, total_steps=10) | kwargs))
-
-
-# ---- warm-up + cosine == Keras CosineDecay -----------------------------------------------------
-
-@pytest.mark.parametrize(
-    "initial, decay_steps, target, warmup, alpha",
-    [(0.0, 50, 0.1, 10, 0.0), (0.01, 37, 0.5, 13, 0.1), (0.2, 20, 0.2, 0, 0.05)],
-)
-def test_warmup_cosine_matches_keras_cosine_decay(initial, decay_steps, target, warmup, alpha):
-    steps = np.arange(0, warmup + decay_steps + 15)  # also beyond the end
-    keras_schedule = keras.optimizers.schedules.CosineDecay(
-        initial, decay_steps, alpha=alpha, warmup_target=target, warmup_steps=warmup
-    )
-    expected = np.array([float(keras_schedule(s)) for s in steps])
-    got = cyclical.warmup_cosine(steps, initial, decay_steps, target, warmup, alpha=alpha)
-    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7)  # float32 near 0
-
-
-def test_warmup_cosine_decay_runs_after_the_warmup():
-    # the LR reaches its floor at warmup + decay_steps, not at decay_steps
-    assert cyclical.warmup_cosine(50, 0.0, 50, 0.1, 10) > 0.0
-    assert cyclical.warmup_cosine(60, 0.0, 50, 0.1, 10) == pytest.approx(0.0, abs=1e-15)
-
-
-# ---- the Keras callback --------------------------------------------------------------------
-
-def _tiny_fit(optimizer, callbacks, epochs=3, seed=0):
-    rng = np.random.default_rng(seed)
-    x = rng.normal(size=(96, 5)).astype("float32")
-    y = (x[:, 0] + x[:, 1] > 0).astype("int32")
-    keras.utils.set_random_seed(seed)
-    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(2, activation="softmax")])
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy")
-    model.fit(x, y, batch_size=16, epochs=epochs, verbose=0, callbacks=callbacks)
-    return model
-
-
-class _MomentumRecorder(keras.callbacks.Callback):
-    def __init__(self, name):
-        super().__init__()
-        self.name, self.values = name, []
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.values.append(float(keras.ops.convert_to_numpy(getattr(self.model.optimizer, self.name))))
-
-
-def test_scheduler_sets_the_closed_form_lr_every_batch():
-    total = 3 * 6  # 96 rows / 16 per batch = 6 steps per epoch
-    scheduler = OneCycleScheduler(total, max_lr=0.4, pct_start=0.4)
-    recorder = LearningRateRecorder()
-    _tiny_fit(keras.optimizers.SGD(0.01), [scheduler, recorder])
-    expected = cyclical.one_cycle(np.arange(total), total, 0.4, pct_start=0.4)
-    assert recorder.steps == list(range(total))
-    np.testing.assert_allclose(recorder.batch_lrs, expected, rtol=1e-6)
-
-
-@pytest.mark.parametrize("optimizer, name", [(lambda: keras.optimizers.SGD(0.01, momentum=0.9), "momentum"),
-                                             (lambda: keras.optimizers.Adam(0.01), "beta_1")])
-def test_scheduler_cycles_momentum_and_restores_a_float(optimizer, name):
-    total = 18
-    scheduler = OneCycleScheduler(total, 0.1, cycle_momentum=True, base_momentum=0.8, max_momentum=0.95)
-    recorder = _MomentumRecorder(name)
-    model = _tiny_fit(optimizer(), [scheduler, recorder])
-    expected = cyclical.one_cycle_momentum(np.arange(total), total, 0.8, 0.95)
-    np.testing.assert_allclose(recorder.values, expected, rtol=1e-6)
-    assert scheduler.momentum_name == name
-    value = getattr(model.optimizer, name)
-    assert isinstance(value, float) and value == pytest.approx(0.95)
-    assert model.optimizer.get_config()[name] == pytest.approx(0.95)
-
-
-def test_cycled_momentum_really_drives_the_update():
-    # SGD built with momentum 0.9, scheduler holding it at 0.5 == SGD built with momentum 0.5
-    total = 18
-    held = OneCycleScheduler(total, 0.2, cycle_momentum=True, base_momentum=0.5, max_momentum=0.5)
-    a = _tiny_fit(keras.optimizers.SGD(0.01, momentum=0.9), [held])
-    b = _tiny_fit(keras.optimizers.SGD(0.01, momentum=0.5), [OneCycleScheduler(total, 0.2)])
-    c = _tiny_fit(keras.optimizers.SGD(0.01, momentum=0.9), [OneCycleScheduler(total, 0.2)])
-    for wa, wb, wc in zip(a.get_weights(), b.get_weights(), c.get_weights()):
-        np.testing.assert_allclose(wa, wb, rtol=1e-5, atol=1e-6)
-    assert not all(np.allclose(wa, wc, atol=1e-4) for wa, wc in zip(a.get_weights(), c.get_weights()))
-
-
-def test_scheduler_refuses_what_it_cannot_drive():
-    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.9)
-    with pytest.raises(ValueError, match="LearningRateSchedule"):
-        _tiny_fit(keras.optimizers.SGD(schedule), [OneCycleScheduler(18, 0.1)], epochs=1)
-    with pytest.raises(ValueError, match="momentum > 0"):
-        _tiny_fit(keras.optimizers.SGD(0.1), [OneCycleScheduler(18, 0.1, cycle_momentum=True)], epochs=1)
-    with pytest.raises(ValueError, match="beta_1"):
-        _tiny_fit(keras.optimizers.RMSprop(0.1), [OneCycleScheduler(18, 0.1, cycle_momentum=True)], epochs=1)
-    with pytest.raises(ValueError, match="`max_lr`"):
-        OneCycleScheduler(18, 0.0)
-    with pytest.raises(ValueError, match="`cycle_momentum`"):
-        OneCycleScheduler(18, 0.1, cycle_momentum="yes")

@@ -366,6 +366,42 @@ def test_plot_marks_the_suggestion_on_a_log_axis():
     plt.close("all")
 
 
+# --- re-reading recorded runs: smooth_recorded and range_test_runs ---------------------------
+
+
+def _ema(raw, beta):
+    out, avg = [], 0.0
+    for i, loss in enumerate(raw):
+        avg = beta * avg + (1 - beta) * loss
+        out.append(avg / (1 - beta ** (i + 1)))
+    return np.array(out)
+
+
+def test_smooth_recorded_is_the_bias_corrected_average():
+    raw = np.array([2.0, 1.5, 1.2, 1.0, 0.9, 0.8])
+    np.testing.assert_allclose(finder.smooth_recorded(raw, 0.9), _ema(raw, 0.9), rtol=0, atol=0)
+    np.testing.assert_array_equal(finder.smooth_recorded(raw, 0.0), raw)
+    assert finder.smooth_recorded(raw, 0.9)[0] == 2.0  # bias correction: not pulled towards 0
+
+
+def test_smooth_recorded_stops_like_the_finder():
+    raw = np.array([2.0, 1.0, 0.5, 1.9, 2.1, 5.0, 7.0])
+    out = finder.smooth_recorded(raw, 0.0, divergence_factor=4.0)
+    assert len(out) == 5 and out[-1] == 2.1  # first value > 4 x best (0.5), recorded then stop
+    assert len(finder.smooth_recorded([1.0, np.nan, 1.0], 0.5)) == 2
+
+
+def test_range_test_runs_resmoothed_equal_the_finders_own_curve(digits):
+    (x, y), _ = digits
+    x, y = x[:256], y[:256]
+    model = models.digits_mlp(hidden_units=16, optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9))
+    runs = finder.range_test_runs(model, x, y, ranges=[(1e-4, 30.0)], steps=[40], batch_size=32)
+    direct = lr_range_test(model, x, y, min_lr=1e-4, max_lr=30.0, steps=40, batch_size=32, smoothing=0.9)
+    again = finder.smooth_recorded(runs[(1e-4, 30.0, 40)].raw_losses, 0.9)
+    assert len(again) == len(direct)
+    np.testing.assert_array_equal(again, direct.losses)
+
+
 # --- bad arguments ------------------------------------------------------------------------
 
 

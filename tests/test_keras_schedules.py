@@ -1,5 +1,6 @@
 """Keras-facing schedules: each bridge equals its pure formula at every step; the custom
-schedule is graph-safe and survives save/load (with its step count) and clone_model."""
+schedule is graph-safe and survives save/load (with its step count) and clone_model; the
+linear warm-up equals Keras's own warm-up and the NumPy ramp, and round-trips its config."""
 
 import keras
 import numpy as np
@@ -80,6 +81,20 @@ def test_custom_schedule_get_config_round_trip():
     assert isinstance(restored, keras_schedules.CustomLearningRateSchedule)
 
 
+def test_linear_warmup_matches_keras_cosine_warmup_and_round_trips():
+    steps = np.arange(0, 1200, 7)
+    ours = keras_schedules.LinearWarmup(keras.optimizers.schedules.CosineDecay(0.2, 1000, alpha=0.05), 30, 0.01)
+    keras_builtin = keras.optimizers.schedules.CosineDecay(0.01, 1000, alpha=0.05, warmup_target=0.2, warmup_steps=30)
+    got = np.asarray(ours(steps))
+    np.testing.assert_allclose(got[::10], _evaluate(keras_builtin, steps[::10]), rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(got[steps < 30], schedules.linear_warmup(steps[steps < 30], 0.01, 0.2, 30), rtol=1e-6)
+    rebuilt = keras_schedules.LinearWarmup.from_config(ours.get_config())
+    np.testing.assert_allclose(np.asarray(rebuilt(steps)), got, rtol=1e-7)
+    assert keras.saving.get_registered_name(keras_schedules.LinearWarmup) == "lrlab>LinearWarmup"  # saved models load
+    constant_after = keras_schedules.LinearWarmup(0.5, 10)
+    assert float(constant_after(5)) == pytest.approx(0.25) and float(constant_after(50)) == pytest.approx(0.5)
+
+
 @pytest.fixture(scope="module")
 def digits():
     return data.load_digits()
@@ -117,6 +132,9 @@ def test_custom_schedule_trains_in_graph_mode_and_survives_save_load(tmp_path, d
         (lambda: keras_schedules.step_decay_schedule(0.1, 2.0, 2, 10), "factor"),
         (lambda: keras_schedules.step_decay_schedule(0.1, 0.5, 0, 10), "step_size"),
         (lambda: keras_schedules.exponential_decay_schedule(0.1, -1.0), "decay_rate"),
+        (lambda: keras_schedules.LinearWarmup(0.1, 0), "warmup_steps"),
+        (lambda: keras_schedules.LinearWarmup(-0.1, 5), "after"),
+        (lambda: keras_schedules.LinearWarmup(0.1, 5, initial_learning_rate=-0.1), "initial_learning_rate"),
     ],
 )
 def test_bad_arguments(call, name):

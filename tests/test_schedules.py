@@ -1,4 +1,5 @@
-"""lrlab.schedules against closed forms written out independently, with non-zero parameters."""
+"""lrlab.schedules against closed forms written out independently and against the Keras built-ins,
+with non-zero parameters, at the start, at the boundaries, in the middle and far beyond."""
 
 import math
 
@@ -41,6 +42,10 @@ def test_constant_never_changes(step):
         (schedules.time_based_decay, {"initial_lr": LR0, "decay_rate": 0.05}),
         (schedules.exponential_decay, {"initial_lr": LR0, "decay_rate": 0.01}),
         (schedules.step_decay, {"initial_lr": LR0, "factor": 0.5, "step_size": 3}),
+        (schedules.polynomial_decay, {"initial_lr": LR0, "decay_steps": 8, "end_lr": 0.01, "power": 2.0}),
+        (schedules.cosine_decay, {"initial_lr": LR0, "decay_steps": 9, "alpha": 0.1}),
+        (schedules.cosine_decay_restarts, {"initial_lr": LR0, "first_decay_steps": 4, "m_mul": 0.5}),
+        (schedules.linear_warmup, {"initial_lr": 0.01, "warmup_target": LR0, "warmup_steps": 7}),
     ],
 )
 def test_scalar_in_float_out_array_in_array_out(fn, kwargs):
@@ -50,13 +55,102 @@ def test_scalar_in_float_out_array_in_array_out(fn, kwargs):
     array = fn(grid, **kwargs)
     assert isinstance(array, np.ndarray) and array.shape == (3, 4)
     assert array[1, 1] == pytest.approx(scalar)
-    assert np.all(np.diff(array.ravel()) <= 0)  # never increases
+    changes = np.diff(array.ravel())
+    if fn is schedules.linear_warmup:
+        assert np.all(changes >= 0)  # never decreases
+    elif fn is not schedules.cosine_decay_restarts:  # (restarts jump back up)
+        assert np.all(changes <= 0)  # never increases
 
 
 def test_zero_decay_rate_is_constant():
     assert schedules.time_based_decay(1000, LR0, 0.0) == LR0
     assert schedules.exponential_decay(1000, LR0, 0.0) == LR0
     assert schedules.step_decay(1000, LR0, 1.0, 2) == LR0
+
+
+# ---- the other Keras built-ins: the closed form == the Keras object at boundary steps ------------
+
+def _keras_values(schedule, steps):
+    return np.array([float(schedule(int(s))) for s in steps])
+
+
+def _assert_matches_keras(got, expected, scale):
+    # Keras computes in float32: ~1e-7 relative to the schedule's scale
+    np.testing.assert_allclose(got, expected, rtol=1e-6, atol=1e-7 * scale)
+
+
+@pytest.mark.parametrize("power", [1.0, 1.5])
+def test_polynomial_decay_matches_keras(power):
+    import keras
+
+    n, end = 200, 0.004
+    steps = [0, 1, 99, 100, 101, n - 1, n, n + 1, 10 * n]
+    expected = _keras_values(keras.optimizers.schedules.PolynomialDecay(LR0, n, end, power=power), steps)
+    _assert_matches_keras(schedules.polynomial_decay(steps, LR0, n, end_lr=end, power=power), expected, LR0)
+
+
+def test_polynomial_decay_matches_closed_form():
+    t = np.arange(0, 1500, 7.0)
+    np.testing.assert_allclose(schedules.polynomial_decay(t, 0.1, 1000, 0.002, 1.5),
+                               (0.1 - 0.002) * (1 - np.minimum(t, 1000) / 1000) ** 1.5 + 0.002, rtol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "initial, decay_steps, alpha, target, warmup",
+    [
+        (LR0, 80, 0.05, None, 0),  # no warm-up: the cosine starts at initial
+        (0.0, 50, 0.0, 0.1, 10),  # warm-up from 0
+        (0.01, 37, 0.1, 0.5, 13),  # non-zero start, odd lengths
+        (0.2, 20, 0.05, 0.2, 0),  # a target but no warm-up steps
+    ],
+)
+def test_cosine_decay_matches_keras_with_warmup_and_alpha(initial, decay_steps, alpha, target, warmup):
+    import keras
+
+    end = warmup + decay_steps
+    steps = sorted({0, 1, warmup - 1, warmup, warmup + 1, warmup + decay_steps // 2, end - 1, end, end + 1,
+                    10 * end} - {-1})
+    keras_schedule = keras.optimizers.schedules.CosineDecay(
+        initial, decay_steps, alpha=alpha, warmup_target=target, warmup_steps=warmup)
+    got = schedules.cosine_decay(steps, initial, decay_steps, alpha, warmup_target=target, warmup_steps=warmup)
+    _assert_matches_keras(got, _keras_values(keras_schedule, steps), target or initial)
+
+
+def test_cosine_decay_runs_after_the_warmup():
+    # the LR reaches its floor at warmup + decay_steps, not at decay_steps
+    assert schedules.cosine_decay(50, 0.0, 50, warmup_target=0.1, warmup_steps=10) > 0.0
+    assert schedules.cosine_decay(60, 0.0, 50, warmup_target=0.1, warmup_steps=10) == pytest.approx(0.0, abs=1e-15)
+    # without warmup_target there is no warm-up, as in Keras (warmup_steps is ignored)
+    assert schedules.cosine_decay(0, LR0, 50, warmup_steps=10) == LR0
+
+
+@pytest.mark.parametrize("t_mul, m_mul, alpha", [(2.0, 0.6, 0.02), (1.0, 0.9, 0.0), (1.5, 0.7, 0.1)])
+def test_cosine_decay_restarts_matches_keras(t_mul, m_mul, alpha):
+    import keras
+
+    n = 30
+    lengths = n * t_mul ** np.arange(4)
+    restarts = np.round(np.cumsum(lengths)).astype(int)  # where cycles 1, 2, 3, 4 start
+    steps = sorted({0, 1, n // 2} | {int(s) + d for s in restarts for d in (-1, 0, 1)} | {5000})
+    expected = _keras_values(keras.optimizers.schedules.CosineDecayRestarts(LR0, n, t_mul, m_mul, alpha), steps)
+    _assert_matches_keras(schedules.cosine_decay_restarts(steps, LR0, n, t_mul, m_mul, alpha), expected, LR0)
+
+
+def test_cosine_decay_restarts_each_cycle_starts_m_mul_lower():
+    lr = schedules.cosine_decay_restarts([0, 90, 270], 0.1, 90, t_mul=2.0, m_mul=0.6, alpha=0.02)
+    np.testing.assert_allclose(lr, [0.1, 0.1 * (0.6 * 0.98 + 0.02), 0.1 * (0.36 * 0.98 + 0.02)], rtol=1e-12)
+
+
+@pytest.mark.parametrize("step", [0, 1, 14, 29, 30, 31, 10**4])
+def test_linear_warmup_matches_closed_form(step):
+    expected = 0.01 + (0.2 - 0.01) * min(step, 30) / 30
+    assert schedules.linear_warmup(step, 0.01, 0.2, 30) == pytest.approx(expected, rel=1e-12)
+
+
+def test_cosine_decay_warms_up_along_linear_warmup():
+    steps = np.arange(13)
+    np.testing.assert_array_equal(schedules.cosine_decay(steps, 0.01, 37, 0.1, warmup_target=0.5, warmup_steps=13),
+                                  schedules.linear_warmup(steps, 0.01, 0.5, 13))
 
 
 BAD = [
@@ -78,6 +172,22 @@ BAD = [
     (schedules.step_decay, (1, 0.1, 0.5, 2.5), "step_size"),
     (schedules.step_decay, (1, 0.1, 0.5, "2"), "step_size"),
     (schedules.constant, (1, 0), "initial_lr"),
+    (schedules.polynomial_decay, (1, 0.1, 0), "decay_steps"),
+    (schedules.polynomial_decay, (1, 0.1, 10, -0.01), "end_lr"),
+    (schedules.polynomial_decay, (1, 0.1, 10, 0.0, 0.0), "power"),
+    (schedules.linear_warmup, (3, 0.0, 0.0, 5), "warmup_target"),
+    (schedules.linear_warmup, (3, -0.1, 0.1, 5), "initial_lr"),
+    (schedules.linear_warmup, (3, 0.0, 0.1, 0), "warmup_steps"),
+    (schedules.cosine_decay, (1, 0.0, 10), "initial_lr"),  # no warm-up: the cosine would start at 0
+    (schedules.cosine_decay, (1, -0.1, 10, 0.0, 0.1, 5), "initial_lr"),
+    (schedules.cosine_decay, (1, 0.1, 0), "decay_steps"),
+    (schedules.cosine_decay, (1, 0.1, 10, 1.5), "alpha"),
+    (schedules.cosine_decay, (1, 0.0, 10, 0.0, 0.0, 5), "warmup_target"),
+    (schedules.cosine_decay, (1, 0.0, 10, 0.0, 0.1, -1), "warmup_steps"),
+    (schedules.cosine_decay_restarts, (1, 0.1, 0), "first_decay_steps"),
+    (schedules.cosine_decay_restarts, (1, 0.1, 10, 0.0), "t_mul"),
+    (schedules.cosine_decay_restarts, (1, 0.1, 10, 2.0, -1.0), "m_mul"),
+    (schedules.cosine_decay_restarts, (1, 0.1, 10, 2.0, 1.0, -0.1), "alpha"),
 ]
 
 

@@ -1,4 +1,5 @@
-"""The lesson-01 explorer and the Explorer base, driven without a browser."""
+"""The explorers and the Explorer base, driven without a browser: each control changes the
+status, the picture and the plotted data, which are checked against the pure modules."""
 
 import base64
 import types
@@ -7,8 +8,14 @@ import ipywidgets
 import numpy as np
 import pytest
 
-from lrlab import landscapes
-from lrlab.widgets import DescentExplorer1D, widget_view_bundle
+from lrlab import codegen, finder, landscapes, widgets
+from lrlab.widgets import (
+    BowlExplorer2D,
+    DescentExplorer1D,
+    RangeTestExplorer,
+    ScheduleExplorer,
+    widget_view_bundle,
+)
 
 
 def test_dragging_the_lr_redraws_the_path_from_the_closed_form():
@@ -52,3 +59,165 @@ def test_on_ipywidgets_7_the_explorer_shows_the_same_widget_view_as_on_8():
     as_on_7 = types.SimpleNamespace(model_id=explorer.widget.model_id)  # a widget without `_repr_mimebundle_`
     view = "application/vnd.jupyter.widget-view+json"
     assert widget_view_bundle(as_on_7)[view] == explorer.widget._repr_mimebundle_()[view]
+
+
+# ---- BowlExplorer2D (lesson 03) ------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def bowl():
+    return BowlExplorer2D(curvatures=(1.0, 20.0), lr=0.05, x0=(-4.0, 1.5), steps=40)
+
+
+def test_bowl_moving_the_slider_updates_path_loss_status_and_image(bowl):
+    bowl.controls["lr"].value = 0.05
+    before = (bowl.path_line.get_xydata().copy(), bowl.loss_line.get_ydata().copy(),
+              bowl.status.value, bowl.image.value)
+    assert "good" in bowl.status.value and "+0.950" in bowl.status.value
+    bowl.controls["lr"].value = 0.12
+    path = landscapes.quadratic_trajectory(np.array([-4.0, 1.5]), [1.0, 20.0], 0.12, 40)
+    np.testing.assert_allclose(bowl.path_line.get_xdata(), np.clip(path[:, 0], -6, 6))
+    np.testing.assert_allclose(bowl.path_line.get_ydata(), np.clip(path[:, 1], -6, 6))
+    assert bowl.loss_line.get_ydata()[0] == pytest.approx(0.5 * 16 + 10 * 2.25)
+    assert not np.array_equal(bowl.loss_line.get_ydata(), before[1])
+    assert "diverged" in bowl.status.value and "-1.400" in bowl.status.value
+    assert bowl.status.value != before[2]
+    assert bowl.image.value != before[3] and bowl.image.value[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_bowl_slider_spans_both_sides_of_the_limit(bowl):
+    slider = bowl.controls["lr"]
+    limit = landscapes.stability_limit([1.0, 20.0])
+    assert 10**slider.min < limit < 10**slider.max
+
+
+def test_bowl_rejects_wrong_number_of_curvatures():
+    with pytest.raises(ValueError, match="curvatures"):
+        BowlExplorer2D(curvatures=(1.0, 2.0, 3.0))
+
+
+# ---- RangeTestExplorer (lesson 04) ---------------------------------------------------------------
+
+RANGE_TEST_RANGES = [(1e-5, 10.0), (1e-2, 10.0), (1e-5, 0.1)]
+RANGE_TEST_STEPS = [25, 50, 100]
+
+
+def _synthetic_runs():
+    runs = {}
+    for low, high in RANGE_TEST_RANGES:
+        for n in RANGE_TEST_STEPS:
+            lrs = np.geomspace(low, high, n)
+            u = np.log10(lrs)
+            raw = 2.3 - 2.0 / (1 + np.exp(-(u + 1.3) / 0.25)) + 0.3 * np.exp((u - 0.2) / 0.15)
+            raw = raw * (1 + 0.05 * np.random.default_rng(n).standard_normal(n))
+            runs[(low, high, n)] = finder.RangeTestResult(lrs, raw)
+    return runs
+
+
+@pytest.fixture
+def range_explorer():
+    return RangeTestExplorer(_synthetic_runs(), smoothing=0.9, method="valley")
+
+
+def test_range_explorer_defaults_widest_range_and_middle_steps(range_explorer):
+    assert range_explorer.values["lr_range"] == (1e-5, 10.0) and range_explorer.values["steps"] == 50
+    assert range_explorer.result.stopped_early  # the synthetic curve blows up near lr = 1
+    assert "stopped early" in range_explorer.status.value
+
+
+def test_range_explorer_smoothing_moves_the_curve_and_the_picture(range_explorer):
+    run = range_explorer.runs[(1e-5, 10.0, 50)]
+    before_y, before_png = range_explorer.smooth_line.get_ydata().copy(), range_explorer.image.value
+    range_explorer.controls["smoothing"].value = 0.0
+    n = len(range_explorer.result)
+    np.testing.assert_array_equal(range_explorer.smooth_line.get_ydata(), run.raw_losses[:n])  # beta 0: raw
+    assert not np.array_equal(range_explorer.smooth_line.get_ydata()[: len(before_y)], before_y[: n])
+    assert range_explorer.image.value != before_png
+    assert "β = 0.00" in range_explorer.status.value
+
+
+def test_range_explorer_steps_and_range_select_the_matching_run(range_explorer):
+    range_explorer.controls["smoothing"].value = 0.5
+    range_explorer.controls["steps"].value = 100
+    run = range_explorer.runs[(1e-5, 10.0, 100)]
+    np.testing.assert_array_equal(range_explorer.raw_line.get_xdata(), run.lrs[: len(range_explorer.result)])
+    range_explorer.controls["lr_range"].value = (1e-5, 0.1)  # never reaches the blow-up
+    assert not range_explorer.result.stopped_early and len(range_explorer.result) == 100
+    assert len(range_explorer.stop_mark.get_xdata()) == 0
+    assert "ran all 100 steps" in range_explorer.status.value
+    assert "4 decades (25 per decade)" in range_explorer.status.value
+
+
+@pytest.mark.parametrize("method", finder.SUGGESTION_METHODS)
+def test_range_explorer_suggestion_line_matches_the_finders_rule(range_explorer, method):
+    range_explorer.controls["method"].value = method
+    expected = range_explorer.result.suggestion(method)
+    assert range_explorer.suggested == expected
+    assert list(range_explorer.pick_line.get_xdata()) == [expected, expected]
+    assert f"lr = {expected:.3g}" in range_explorer.status.value
+
+
+def test_range_explorer_too_short_a_curve_gives_no_suggestion():
+    lrs = np.geomspace(1e-3, 10, 6)
+    raw = np.array([2.0, 50.0, 50.0, 50.0, 50.0, 50.0])  # blows up at step 1: 2 losses, 3 needed
+    explorer = RangeTestExplorer({(1e-3, 10.0, 6): finder.RangeTestResult(lrs, raw)}, smoothing=0.0)
+    assert explorer.suggested is None and not explorer.pick_line.get_visible()
+    assert "too few finite losses" in explorer.status.value
+
+
+def test_range_explorer_refuses_bad_runs():
+    with pytest.raises(ValueError, match="runs"):
+        RangeTestExplorer({})
+    runs = _synthetic_runs()
+    del runs[(1e-2, 10.0, 50)]
+    with pytest.raises(ValueError, match=r"missing \[\(0.01, 10.0, 50\)\]"):
+        RangeTestExplorer(runs)
+
+
+# ---- ScheduleExplorer (lesson 05) ----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def schedule_explorer():
+    return ScheduleExplorer(schedule="exponential_decay", epochs=12, steps_per_epoch=15)
+
+
+def _exec_code(code):
+    namespace = {}
+    exec(code, namespace)
+    return namespace["learning_rate"]
+
+
+@pytest.mark.parametrize("name", sorted(codegen.SCHEDULES))
+def test_schedule_explorer_code_reproduces_plotted_curve(schedule_explorer, name):
+    before_code, before_image = schedule_explorer.code, schedule_explorer.image.value
+    schedule_explorer.controls["schedule"].value = name
+    if name == schedule_explorer.controls["schedule"].options[0][1] and before_code == schedule_explorer.code:
+        schedule_explorer.controls["initial_lr"].value = 0.05
+    plotted = np.asarray(schedule_explorer.step_line.get_ydata())
+    steps = np.arange(len(plotted))
+    np.testing.assert_allclose(plotted, codegen.numpy_curve(schedule_explorer.name, steps, **schedule_explorer.params))
+    got = codegen.keras_values(_exec_code(schedule_explorer.code), steps)
+    np.testing.assert_allclose(got, plotted, rtol=1e-6, atol=1e-6 * plotted.max())
+    assert schedule_explorer.code != before_code and schedule_explorer.image.value != before_image
+    assert "matches" in schedule_explorer.status.value and schedule_explorer.error < 1e-6
+    np.testing.assert_allclose(schedule_explorer.epoch_line.get_ydata(), plotted[::15])
+
+
+def test_schedule_explorer_controls_change_curve_code_and_status(schedule_explorer):
+    schedule_explorer.controls["schedule"].value = "time_based_decay"
+    schedule_explorer.controls["per"].value = "step"
+    smooth, code, status = np.array(schedule_explorer.step_line.get_ydata()), schedule_explorer.code, schedule_explorer.status.value
+    schedule_explorer.controls["per"].value = "epoch"
+    stairs = np.array(schedule_explorer.step_line.get_ydata())
+    assert "staircase=True" in schedule_explorer.code and "staircase" not in code and schedule_explorer.status.value != status
+    assert stairs[14] == stairs[0] and smooth[14] < smooth[0]
+    schedule_explorer.controls["steps_per_epoch"].value = 30
+    assert len(schedule_explorer.step_line.get_ydata()) == 12 * 30 and "decay_steps=30" in schedule_explorer.code
+    schedule_explorer.controls["decay_rate"].value = 0.1
+    assert "decay_rate=0.1" in schedule_explorer.code
+    assert schedule_explorer.controls["factor"].disabled and not schedule_explorer.controls["decay_rate"].disabled
+
+
+def test_all_lists_every_public_name_and_nothing_else():
+    public = {name for name, value in vars(widgets).items()
+              if not name.startswith("_") and getattr(value, "__module__", None) == widgets.__name__}
+    assert set(widgets.__all__) == public
