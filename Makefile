@@ -1,4 +1,4 @@
-# LR Lab. Two commands do everything: `make lab` and `make test` (see README.md).
+# LR Lab. Students: `make lab`, then `make check` to grade your exercises. Course developers: `make test`.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -13,29 +13,68 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab test test-browser browser-deps binder-deps colab-check floor-check check execute clean
+.PHONY: help lab check install test execute wheelhouse test-browser browser-deps binder-deps colab-check floor-check clean
 
+# `make help` prints each `##@` line as a heading, each `##  ` line as it is, and each
+# `target: ... ## text` line as "make target  text".
 help: ## List the targets.
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^##@ / {printf "\n%s\n", substr($$0, 5)} /^##  / {print substr($$0, 3)} \
+		/^[a-z-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-install: $(STAMP) ## Create .venv and install lrlab (editable) with everything the course needs.
+##@ Students
+# Encrypt kernel traffic where pyzmq can (CurveZMQ): without it ipykernel warns "running over TCP without encryption".
+ENCRYPT_FLAG = $(shell $(BIN)/python -c "import zmq; print('--KernelManager.transport_encryption=auto' if zmq.has('curve') else '')")
+
+lab: install ## Set up .venv (first time only) and open JupyterLab at lesson 00 (localhost only, token on).
+	$(BIN)/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) $(ENCRYPT_FLAG) notebooks/00_welcome.ipynb
+
+check: install ## Grade your exercises: a table exercise -> passed / failed / not attempted (not the test suite).
+	$(BIN)/python -m lrlab.grading $(NOTEBOOKS)
+
+##@ Instructors
+##  make check NOTEBOOKS="their/*.ipynb"   grade students' copies (read-only; exits 0 only if all pass)
+
+##@ Course developers
+# JupyterLab reads overrides.json from the environment it runs in (<prefix>/share/jupyter/lab/settings),
+# so the course's defaults travel with .venv and never touch the student's own ~/.jupyter.
+# fetchNews "false": no "Would you like to get notified about official Jupyter news?" toast over lesson 00
+# (the feed needs the network anyway, and with it off JupyterLab also skips its update check).
+# A student can still turn news on in Settings: user settings win over these defaults.
+LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
+
+install: $(STAMP) $(LAB_OVERRIDES) ## Only set up .venv: lrlab (editable) and the course's tools (the `course` extra).
 
 $(STAMP): pyproject.toml tools/constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 10))' || \
 		{ echo "LR Lab needs Python 3.10 or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1)."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(PIP_INSTALL) -e .
+	$(PIP_INSTALL) -e ".[course]"
 	@touch $(STAMP)
 
-# Encrypt kernel traffic where pyzmq can (CurveZMQ): without it ipykernel warns "running over TCP without encryption".
-ENCRYPT_FLAG = $(shell $(BIN)/python -c "import zmq; print('--KernelManager.transport_encryption=auto' if zmq.has('curve') else '')")
+$(LAB_OVERRIDES): Makefile | $(STAMP)
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}' > $@
 
-lab: install ## Open JupyterLab at the first notebook (localhost only, token on).
-	$(BIN)/jupyter lab --ip=127.0.0.1 $(ROOT_FLAG) $(ENCRYPT_FLAG) notebooks/00_welcome.ipynb
-
-test: install ## Run unit tests, doctests, exercise-checker tests and strict nbval on every notebook.
+test: install wheelhouse ## Run every unit test, doctest, exercise-checker test and strict nbval (about 6 minutes).
 	$(BIN)/python -m pytest
+
+execute: install ## Reset the exercise cells of NOTEBOOKS to their stubs (answers replaced), then re-execute them in place.
+	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
+
+# The run-time wheels of `pip install lrlab` (no extras) and setuptools to build it, downloaded while
+# the network is on, so that tests/test_packaging.py can install the built wheel in a clean venv offline.
+WHEELHOUSE := $(VENV)/wheelhouse
+WHEELHOUSE_STAMP := $(VENV)/.wheelhouse-stamp
+wheelhouse: $(WHEELHOUSE_STAMP) ## Download lrlab's run-time wheels (~400 MB) for the offline test of `pip install lrlab`.
+
+$(WHEELHOUSE_STAMP): $(STAMP)
+	rm -rf $(WHEELHOUSE) && mkdir -p $(WHEELHOUSE)
+	$(BIN)/python -c "from importlib.metadata import requires; \
+		print(*(r for r in requires('lrlab') if 'extra ==' not in r), sep='\n')" > $(WHEELHOUSE)/runtime-requirements.txt
+	$(BIN)/python -m pip wheel --quiet --progress-bar off -c tools/constraints.txt --wheel-dir $(WHEELHOUSE) \
+		-r $(WHEELHOUSE)/runtime-requirements.txt "setuptools>=77"
+	@touch $(WHEELHOUSE_STAMP)
 
 BROWSER_STAMP := $(VENV)/.browser-stamp
 browser-deps: $(BROWSER_STAMP) ## Install Playwright (and, as root, Debian's chromium) for the browser test.
@@ -45,14 +84,14 @@ $(BROWSER_STAMP): $(STAMP)
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 		else echo "No chromium: install it (e.g. apt-get install chromium) for the browser test."; fi
-	$(PIP_INSTALL) -e ".[browser]"
+	$(PIP_INSTALL) -e ".[course,browser]"
 	@touch $(BROWSER_STAMP)
 
 BINDER_STAMP := $(VENV)/.binder-stamp
 binder-deps: $(BINDER_STAMP) ## Install repo2docker, for the test of Binder's build plan.
 
 $(BINDER_STAMP): $(STAMP)
-	$(PIP_INSTALL) -e ".[binder]"
+	$(PIP_INSTALL) -e ".[course,binder]"
 	@touch $(BINDER_STAMP)
 
 test-browser: browser-deps ## Lesson 01 in headless Chromium: run all, drag a slider (screenshot in artifacts/).
@@ -70,17 +109,11 @@ colab-check: ## Run every notebook on Colab's package set (ipywidgets 7; needs t
 FLOOR_VENV := .venv-floor
 floor-check: ## Run the unit tests and notebooks on the oldest supported versions (needs the network to set up).
 	$(PYTHON) -m venv $(FLOOR_VENV)
-	$(FLOOR_VENV)/bin/python -m pip install --quiet --progress-bar off -c tools/floor-constraints.txt -e .
+	$(FLOOR_VENV)/bin/python -m pip install --quiet --progress-bar off -c tools/floor-constraints.txt -e ".[course]"
 	$(FLOOR_VENV)/bin/python -m pytest -o addopts="" -p no:cacheprovider --doctest-modules tests lrlab \
 		--deselect tests/test_packaging.py::test_the_environment_has_the_versions_the_stored_outputs_were_made_with
 	$(FLOOR_VENV)/bin/python -m pytest -o addopts="" -p no:cacheprovider --nbval-lax --nbval-current-env notebooks
 
-check: install ## Grade the exercises in your notebooks (NOTEBOOKS="a.ipynb b.ipynb" to choose).
-	$(BIN)/python -m lrlab.grading $(NOTEBOOKS)
-
-execute: install ## Re-execute every notebook in place, top to bottom, so stored outputs are current.
-	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
-
-clean: ## Remove .venv, caches and generated files.
+clean: ## Remove .venv (and its wheelhouse), caches and generated files.
 	rm -rf $(VENV) $(COLAB_VENV) $(FLOOR_VENV) *.egg-info .pytest_cache artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,10 +1,14 @@
 """Re-execute notebooks in place, top to bottom, and report each one's wall time and kernel memory.
 
-    python tools/execute_notebooks.py notebooks/01_*.ipynb
-    python tools/execute_notebooks.py --scratch     # run copies: a check that changes no file
+    python tools/execute_notebooks.py                        # every lesson (what `make execute` does)
+    python tools/execute_notebooks.py notebooks/01_*.ipynb   # only these
+    python tools/execute_notebooks.py --scratch              # run copies: a check that changes no file
 
-Before running in place, the generated parts (navigation, exercise stubs) are refreshed, so a
-stored notebook is always: generated cells current, then executed once from a fresh kernel.
+Before running in place, the generated parts of the named lessons (navigation lines, exercise
+stubs) are refreshed, so a stored notebook is always: generated cells current, then executed once
+from a fresh kernel. Refreshing an exercise cell replaces whatever code it held (an answer too):
+each one replaced is printed. Only the notebooks named are touched; a notebook outside
+notebooks/ (a student's copy) is executed as it is, answers kept.
 Fails (exit 1) if a notebook raises or stores stderr output, which strict nbval would reject.
 """
 
@@ -78,14 +82,41 @@ def execute_copy(path):
         return execute(str(copy))
 
 
+def refresh_generated(paths, folder=navigation.NOTEBOOKS):
+    """Bring the generated cells of the lessons (in `folder`) among `paths`, and of no other notebook, up to date.
+
+    Navigation lines first (with every lesson selected, also README's launch block), then the
+    exercise stubs; each rewrite is printed.
+    """
+    items = navigation.lessons(folder)
+    lessons = {path.resolve() for path, *_ in items}
+    selected = list({pathlib.Path(p).resolve(): pathlib.Path(p) for p in paths if pathlib.Path(p).resolve() in lessons}.values())
+    others = [str(p) for p in paths if pathlib.Path(p).resolve() not in lessons]
+    if others:
+        print(f"not a lesson in {folder}, executed as it is: {' '.join(others)}")
+    chosen = {path.resolve() for path in selected}
+    if chosen == lessons and pathlib.Path(folder) == navigation.NOTEBOOKS:
+        navigation.main([])
+    else:
+        for i, (path, nb, *_) in enumerate(items):
+            if not navigation.refresh(items, i, navigation.GITHUB_REPOSITORY, navigation.BRANCH):
+                continue
+            if path.resolve() in chosen:
+                print(f"updated: {path.name}")
+                nbformat.write(nb, path)
+            else:
+                print(f"stale, left as it is (not selected): {path.name}")
+    if selected:
+        sync_exercises.main([str(path) for path in selected])
+
+
 def main(argv):
     scratch = "--scratch" in argv
-    paths = [arg for arg in argv if arg != "--scratch"] or sorted(map(str, pathlib.Path("notebooks").glob("[0-9]*.ipynb")))
+    paths = [arg for arg in argv if arg != "--scratch"] or sorted(map(str, navigation.NOTEBOOKS.glob("[0-9]*.ipynb")))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     if not scratch:
-        navigation.main([])
-        sync_exercises.main([])
+        refresh_generated(paths)
     failed = False
     total = 0.0
     for path in paths:

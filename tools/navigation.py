@@ -11,7 +11,8 @@ Launch links need the course's public GitHub repository (GITHUB_REPOSITORY below
 set, every top navigation line gains "Open in Colab" (00 also "Launch on Binder"), every lesson
 gains a Colab-only install cell {"lrlab": {"colab": true}} before its first code cell, and the
 README's launch block (between its `<!-- launch -->` markers) gets the Binder and Colab links.
-While it is empty, none of them exist: no link points at a repository that is not there.
+While it is empty, none of them exist (the README's block stays empty too): no link points at a
+repository that is not there.
 """
 
 import pathlib
@@ -111,7 +112,7 @@ def course_map(items):
 
 def readme_launch_block(items, repository, branch):
     if not repository:
-        return "Binder and Colab links appear here once the course is published (see [For course developers](#for-course-developers)).\n"
+        return ""  # unpublished: no sentence about links that do not exist yet
     first = items[0][0].name
     return (
         f"No install at all: [launch lesson 00 on Binder]({binder_url(repository, branch, first)}) "

@@ -1,9 +1,11 @@
 """Write every exercise cell from `lrlab/solutions.py` (the student stub), or check they match.
 
-    python tools/sync_exercises.py           # rewrite stale exercise cells
-    python tools/sync_exercises.py --check   # exit 1 and list the cells that drifted
+    python tools/sync_exercises.py                       # rewrite stale exercise cells in every lesson
+    python tools/sync_exercises.py notebooks/03_*.ipynb  # ... only in these notebooks
+    python tools/sync_exercises.py --check               # exit 1 and list the cells that drifted
 
-Careful: this overwrites exercise cells, answers included. It is for the committed notebooks.
+Careful: this overwrites exercise cells, answers included, and says which. It is for the
+committed notebooks; `make check` grades a student's answers without touching them.
 """
 
 import pathlib
@@ -27,12 +29,16 @@ def stale_cells(paths):
 
 
 def main(argv):
+    """Sync (or with --check, only list) the exercise cells of the notebooks named in argv, else of every lesson."""
     check_only = "--check" in argv
-    paths = sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
+    paths = [pathlib.Path(arg) for arg in argv if not arg.startswith("--")] or sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
     stale = list(stale_cells(paths))
     for path, nb, cell, source in stale:
-        print(f"{'stale' if check_only else 'updated'}: {path.name} {cell.metadata['lrlab']['exercise']}")
-        if not check_only:
+        exercise_id = cell.metadata["lrlab"]["exercise"]
+        if check_only:
+            print(f"stale: {path.name} {exercise_id}")
+        else:
+            print(f"reset to the stub (its code was replaced): {path} exercise {exercise_id}")
             cell.source = source
             cell.outputs, cell.execution_count = [], None
             nbformat.write(nb, path)
