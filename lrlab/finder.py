@@ -19,7 +19,7 @@ import numpy as np
 
 from lrlab import _validation as check
 
-__all__ = ["lr_range_test", "range_test_runs", "smooth_recorded", "RangeTestResult", "SUGGESTION_METHODS"]
+__all__ = ["lr_range_test", "range_test_runs", "smooth_recorded", "resmoothed", "RangeTestResult", "SUGGESTION_METHODS"]
 
 SUGGESTION_METHODS = ("valley", "steepest", "minimum/10")
 
@@ -373,14 +373,50 @@ def smooth_recorded(raw_losses, smoothing, divergence_factor=4.0):
     return np.array(smoothed)
 
 
+def resmoothed(run, smoothing, divergence_factor=4.0):
+    """A recorded raw run (from `range_test_runs`) read as `lr_range_test` would have read it.
+
+    The raw losses are smoothed with `smooth_recorded`, cut where the stop rule fires, and
+    returned as a `RangeTestResult`, `stopped_early` set when the cut came before the last step.
+    This is what `widgets.RangeTestExplorer` shows; NumPy only, so it takes milliseconds.
+
+    >>> raw = RangeTestResult(np.geomspace(1e-3, 1.0, 4), [2.0, 1.0, 100.0, 1.0])
+    >>> resmoothed(raw, 0.0)
+    RangeTestResult(steps=3, lrs=0.001..0.1, stopped_early=True)
+
+    Args:
+        run: A `RangeTestResult` holding raw losses (`range_test_runs` records them unsmoothed).
+        smoothing: A Python float in [0, 1): the moving average's decay.
+        divergence_factor: A Python float > 1: the stop rule, as in `lr_range_test`.
+
+    Returns:
+        A `RangeTestResult`.
+
+    Raises:
+        ValueError: if `run` is not a `RangeTestResult`, or `smoothing` or `divergence_factor`
+            is out of range.
+    """
+    if not isinstance(run, RangeTestResult):
+        check.fail("run", "must be a RangeTestResult, e.g. a value of finder.range_test_runs(...)", run)
+    smoothing = check.number("smoothing", smoothing)
+    if not 0 <= smoothing < 1:
+        check.fail("smoothing", "must be in [0, 1)", smoothing)
+    divergence_factor = check.number("divergence_factor", divergence_factor)
+    if divergence_factor <= 1:
+        check.fail("divergence_factor", "must be > 1", divergence_factor)
+    smoothed = smooth_recorded(run.raw_losses, smoothing, divergence_factor)
+    n = len(smoothed)
+    return RangeTestResult(run.lrs[:n], smoothed, run.raw_losses[:n], stopped_early=n < len(run))
+
+
 def range_test_runs(model, x, y, *, ranges, steps, batch_size=64, seed=0):
     """Raw LR range tests for every (min_lr, max_lr) in `ranges` and every count in `steps`.
 
     Each run is `lr_range_test` with `smoothing=0` and no early stop but on NaN/inf
     (`divergence_factor=1e30`), so a reader (lesson 04's `widgets.RangeTestExplorer`) can
-    smooth it and apply the stop rule afterwards with `smooth_recorded`: with the same
-    settings, the finder's own smoothed curve comes out equal. `lr_range_test` restores the
-    model after each run, so every run starts from the same state.
+    smooth it and apply the stop rule afterwards (`resmoothed`): with the same settings, the
+    finder's own smoothed curve comes out equal. `lr_range_test` restores the model after
+    each run, so every run starts from the same state.
 
     Args:
         model: A compiled `keras.Model` with a float learning rate.

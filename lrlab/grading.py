@@ -12,6 +12,8 @@ Command line (what `make check` runs):
 
 import inspect
 import json
+import linecache
+import logging
 import pathlib
 import re
 import sys
@@ -21,6 +23,9 @@ from lrlab import exercises, solutions
 
 __all__ = ["student_source", "solution_source", "exercise_cells", "grade", "main"]
 
+# The verdict on an untouched exercise where grading reports it (a terminal or a CSV), not under its cell.
+NOT_ATTEMPTED_HERE = ("replace `raise NotImplementedError` in its exercise cell with your code, save the notebook, "
+                      "then grade it again.")
 _SOLUTION = re.compile(r"^( *)### BEGIN SOLUTION\n.*?^ *### END SOLUTION\n", re.S | re.M)
 # Imports an answer may need, added to the top of its cell when its body uses the name.
 _IMPORTS = {"np": "import numpy as np", "math": "import math", "keras": "import keras", "ops": "from keras import ops"}
@@ -65,8 +70,12 @@ def _run_cell(exercise_id, source):
     def failed(message):
         return exercises.CheckResult(exercise_id, exercises.FAILED, message)
 
+    filename = f"<exercise {exercise_id}>"
+    # Keep the cell's source findable, as IPython does for a cell: TensorFlow's AutoGraph reads
+    # the source of a schedule's __call__ to compile it, and warns when it cannot.
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     try:
-        code = compile(source, f"<exercise {exercise_id}>", "exec")
+        code = compile(source, filename, "exec")
         exercises.run_with_timeout(exec, (code, namespace), 30)
     except SyntaxError as error:
         return failed(f"the cell has a SyntaxError on line {error.lineno}: {error.msg}.")
@@ -76,7 +85,10 @@ def _run_cell(exercise_id, source):
         return failed(f"the cell raised {exercises.error_text(error)}.")
     if spec.name not in namespace:
         return failed(f"the cell no longer defines `{spec.name}`.")
-    return exercises.check(exercise_id, namespace[spec.name])
+    result = exercises.check(exercise_id, namespace[spec.name])
+    if result.status == exercises.NOT_ATTEMPTED:  # read in a terminal, not under the cell
+        return exercises.CheckResult(exercise_id, result.status, NOT_ATTEMPTED_HERE)
+    return result
 
 
 def grade(notebooks):
@@ -90,6 +102,7 @@ def grade(notebooks):
 
 def main(argv=None):
     """Print a table exercise -> passed / failed / not attempted; exit 0 only if all pass."""
+    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no TensorFlow warnings above the table
     paths = (sys.argv[1:] if argv is None else argv) or sorted(map(str, pathlib.Path("notebooks").glob("*.ipynb")))
     missing = [path for path in paths if not pathlib.Path(path).is_file()]
     if missing:

@@ -5,8 +5,8 @@ candidates are spread evenly in log space: a log-spaced `grid`, or `log_uniform`
 samples. `search_learning_rates` trains a fresh model for every candidate and seed at one fixed
 budget and returns a `SearchResult` table; `plot_search` draws it with error bars.
 
-`import lrlab.search` does not import TensorFlow: only `search_learning_rates` needs Keras,
-and imports it when called.
+`import lrlab.search` does not import TensorFlow: only `search_learning_rates` and
+`reuse_model` need Keras, and import it when called.
 """
 
 import math
@@ -15,7 +15,7 @@ import numpy as np
 
 from lrlab import _validation as check
 
-__all__ = ["log_uniform", "grid", "search_learning_rates", "SearchResult", "plot_search"]
+__all__ = ["log_uniform", "grid", "search_learning_rates", "reuse_model", "SearchResult", "plot_search"]
 
 
 def _bounds(low, high):
@@ -278,6 +278,77 @@ def search_learning_rates(
                 }
             )
     return SearchResult(runs)
+
+
+def reuse_model(model, initial_weights):
+    """A `build_model(lr, seed)` for `search_learning_rates` that reuses one compiled model.
+
+    A new Keras model traces its training step again on its first `fit`, an overhead that
+    adds up over dozens of short runs. Instead, each call puts `model` back in the state a
+    freshly built and compiled model would have, and returns it:
+
+    ```python
+    model.set_weights(initial_weights(seed))        # the seed's initial weights
+    optimizer variables <- their values when fresh  # step count 0, momenta 0, ...
+    model.optimizer.learning_rate = lr
+    ```
+
+    The fresh optimizer values are saved now (the optimizer is built first if needed), so
+    `model` must be compiled with a float learning rate and not trained yet.
+    `initial_weights(seed)` is called once per seed; its weights are remembered.
+
+    Example:
+
+    >>> import keras
+    >>> from lrlab import models
+    >>> model = models.digits_mlp(optimizer=keras.optimizers.SGD(0.01, momentum=0.9))
+    >>> build = reuse_model(model, lambda seed: models.digits_mlp(seed=seed).get_weights())
+    >>> build(0.05, seed=1) is model, round(float(model.optimizer.learning_rate), 6)
+    (True, 0.05)
+
+    Args:
+        model: A compiled `keras.Model` whose optimizer holds a float learning rate and has
+            taken no step yet.
+        initial_weights: A callable `initial_weights(seed)` returning a list of arrays for
+            `model.set_weights`, e.g. `lambda seed: models.digits_mlp(seed=seed).get_weights()`.
+
+    Returns:
+        A function `build_model(lr, seed=0)` returning `model`, reset.
+
+    Raises:
+        ValueError: if `model` is not compiled, has a schedule learning rate or has already
+            trained, or `initial_weights` is not callable.
+    """
+    import keras
+
+    if not isinstance(model, keras.Model) or not getattr(model, "compiled", False):
+        check.fail("model", "must be a compiled keras.Model", model)
+    optimizer = model.optimizer
+    if not isinstance(getattr(optimizer, "_learning_rate", None), keras.Variable):
+        check.fail("model", "must have an optimizer with a float learning rate (not a schedule)", model)
+    if int(optimizer.iterations) != 0:
+        check.fail("model", "must not have trained yet (its optimizer's step count must be 0)",
+                   f"<model with optimizer.iterations={int(optimizer.iterations)}>")
+    if not callable(initial_weights):
+        check.fail("initial_weights", "must be callable as initial_weights(seed) -> list of arrays", initial_weights)
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    fresh = [(variable, variable.numpy()) for variable in optimizer.variables]
+    weights = {}
+
+    def build_model(lr, seed=0):
+        lr = check.positive("lr", lr)
+        seed = check.integer("seed", seed)
+        if seed not in weights:
+            weights[seed] = initial_weights(seed)
+        model.set_weights(weights[seed])
+        for variable, value in fresh:
+            variable.assign(value)
+        optimizer.learning_rate = lr
+        model.reset_metrics()
+        return model
+
+    return build_model
 
 
 def _accuracy(scores):

@@ -81,7 +81,7 @@ def keras2_to_keras3(kwargs):
 
 
 def classify_curve(losses):
-    """Return "too slow", "good", "oscillating" or "diverged" for a training-loss curve
+    """Return "too slow", "good", "unstable" or "diverged" for a training-loss curve
     `losses` (a 1-D NumPy array, one loss per epoch, the first before training)."""
     ### BEGIN SOLUTION
     first, last = losses[0], losses[-1]
@@ -90,7 +90,7 @@ def classify_curve(losses):
     changes = np.diff(losses)
     rises, falls = changes[changes > 0].sum(), -changes[changes < 0].sum()
     if rises > 0.25 * (rises + falls) and rises > 0.05 * first:
-        return "oscillating"
+        return "unstable"
     if (first - last) / first < 0.2:
         return "too slow"
     return "good"
@@ -135,6 +135,20 @@ class WarmupSchedule(keras.optimizers.schedules.LearningRateSchedule):
             "warmup_steps": self.warmup_steps,
         }
         ### END SOLUTION
+
+
+def step_decay_schedule(initial_lr, factor, step_size, steps_per_epoch, epochs):
+    """Return a schedule object from `keras.optimizers.schedules` that an optimizer can use for
+    `epochs` epochs of `steps_per_epoch` optimizer steps each: at every step it must give the
+    step-decay LR of that step's epoch (`initial_lr`, multiplied by `factor` every `step_size` epochs)."""
+    ### BEGIN SOLUTION
+    # A drop every step_size epochs is a drop every step_size * steps_per_epoch optimizer steps;
+    # staircase=True keeps the LR flat in between (PiecewiseConstantDecay works too, with
+    # boundaries one step before each drop, since it is inclusive at its boundaries).
+    return keras.optimizers.schedules.ExponentialDecay(
+        initial_lr, decay_steps=step_size * steps_per_epoch, decay_rate=factor, staircase=True
+    )
+    ### END SOLUTION
 
 
 def plan_learning_rate(steps_per_epoch, epochs):

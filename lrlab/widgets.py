@@ -54,7 +54,11 @@ class Explorer:
         self.canvas = FigureCanvasAgg(figure)
         self.canvas.draw()
         self._background = self.canvas.copy_from_bbox(figure.bbox)
-        self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
+        # Shown at the PNG's own pixel width (a VBox would stretch it to the notebook's width and
+        # blur the text); max_width lets it shrink in a narrow window, keeping its proportions.
+        width, _ = self.canvas.get_width_height()
+        self.image = widgets.Image(format="png", layout=widgets.Layout(
+            width=f"{width}px", max_width="100%", height="auto", object_fit="contain"))
         self.status = widgets.HTML()
         self.latencies = []  # seconds per refresh, for benchmarks
         for control in controls.values():
@@ -95,9 +99,20 @@ class Explorer:
         return bundle
 
 
-def _lr_slider(value, low, high, description="learning rate"):
+def _lr_slider(value, low, high, description="learning rate", steps_per_decade=20):
+    """A log-scale learning-rate slider from `low` to `high`, starting at `value`.
+
+    The browser's slider (noUiSlider) moves in steps of `step` on the exponent, from `min`: one
+    arrow-key press is one step, Page Up/Down five. So the step is about 1/`steps_per_decade` of a
+    decade (×1.12 per press: 20 presses take 0.3 to 3), fitted so that `value` is on the grid
+    (showing the slider would otherwise snap it, and redraw, before anyone touched it).
+    """
+    value = min(max(value, low), high)  # as FloatLogSlider itself does
+    low_exp, value_exp, high_exp = np.log10([low, value, high])
+    presses = round((value_exp - low_exp) * steps_per_decade)
+    step = (value_exp - low_exp) / presses if presses else 1 / steps_per_decade
     return widgets.FloatLogSlider(
-        value=value, base=10, min=np.log10(low), max=np.log10(high), step=0.01,
+        value=value, base=10, min=low_exp, max=high_exp, step=step,
         description=description, readout_format=".3g", continuous_update=True,
         style={"description_width": "initial"}, layout=widgets.Layout(width="420px"),
     )
@@ -148,24 +163,28 @@ class DescentExplorer1D(Explorer):
 
 
 class BowlExplorer2D(Explorer):
-    """Gradient descent on the ill-conditioned bowl f(x) = c₁/2·x₁² + c₂/2·x₂² (lesson 03).
+    """Gradient descent, with or without momentum, on the ill-conditioned bowl
+    L(w) = c₁/2·w₁² + c₂/2·w₂² (lesson 03).
 
-    Left: contours with the path of iterates, which zig-zags across the steep direction as the
-    learning rate nears 2/max(c). Right: the loss per step (log scale), named by
-    `lrlab.diagnosis.classify_loss_curve`. NumPy closed form, so a refresh is a few ms.
+    Controls: the learning rate (log scale) and the momentum β (Keras `SGD(momentum=β)`).
+    Left: contours with the path of iterates. Right: the loss per step (log scale). The status
+    line names the regime with `lrlab.landscapes.descent_regime` (too slow, converges smoothly,
+    converges with overshoot, bounces forever, diverges) and describes both panels in words.
+    NumPy only, so a refresh takes a few ms.
     """
 
-    def __init__(self, curvatures=(1.0, 20.0), lr=0.05, x0=(-4.0, 1.5), steps=40):
-        from lrlab import diagnosis
-
-        self._classify = diagnosis.classify_loss_curve
+    def __init__(self, curvatures=(1.0, 20.0), lr=0.05, x0=(-4.0, 1.5), steps=40, momentum=0.0):
         self.curvatures = np.asarray(curvatures, dtype=float)
         if self.curvatures.shape != (2,):
             raise ValueError(f"Argument `curvatures` must hold 2 curvatures. Received: curvatures={curvatures!r}")
         self.x0 = np.asarray(x0, dtype=float)
         self.steps = steps
         limit = landscapes.stability_limit(self.curvatures)
-        controls = {"lr": _lr_slider(lr, limit / 100, limit * 1.5)}
+        controls = {
+            "lr": _lr_slider(lr, limit / 100, limit * 3),
+            "momentum": widgets.FloatSlider(value=momentum, min=0.0, max=0.95, step=0.05, readout_format=".2f",
+                                            description="momentum β", style={"description_width": "initial"}),
+        }
         figure = Figure(figsize=(9, 3.6), dpi=80, layout="constrained")
         self.ax_path, self.ax_loss = figure.subplots(1, 2)
         grid = np.linspace(-5, 5, 121)
@@ -176,32 +195,82 @@ class BowlExplorer2D(Explorer):
         self.ax_path.plot([0], [0], "k*", ms=9)
         (self.path_line,) = self.ax_path.plot([], [], "o-", color="#D55E00", ms=3, lw=1)
         c1, c2 = self.curvatures
-        self.ax_path.set(xlim=(-5, 5), ylim=(-5, 5), aspect="equal", xlabel="weight x₁ (flat direction)",
-                         ylabel="weight x₂ (steep direction)",
-                         title=f"Path on f = {c1:g}/2·x₁² + {c2:g}/2·x₂²")
+        self.ax_path.set(xlim=(-5, 5), ylim=(-5, 5), aspect="equal", xlabel="weight w₁ (flat direction)",
+                         ylabel="weight w₂ (steep direction)",
+                         title=f"Path on L = {c1:g}/2·w₁² + {c2:g}/2·w₂²")
         start = landscapes.quadratic_loss(self.x0, self.curvatures)
         (self.loss_line,) = self.ax_loss.semilogy([], [], "o-", color="#0072B2", ms=3)
         self.moving = (self.path_line, self.loss_line)
         self.ax_loss.set(xlim=(0, steps), ylim=(1e-6, start * 1e4), xlabel="step k",
-                         ylabel="loss f(x_k) (log scale)", title="Loss per step")
+                         ylabel="loss L(w_k) (log scale)", title="Loss per step")
         super().__init__(controls, figure)
 
-    def draw(self, lr):
-        path = landscapes.quadratic_trajectory(self.x0, self.curvatures, lr, self.steps)
+    def _direction(self, i, root):
+        """One direction of the path in words, from its dominant eigenvalue."""
+        name = ("w₁ (flat", "w₂ (steep")[i] + f", c{'₁₂'[i]} = {self.curvatures[i]:g})"
+        rate = abs(root)
+        if rate == 0:
+            return f"{name} lands on the minimum in one step"
+        if root.imag == 0 and root.real > 0:
+            how = "approaches the minimum from one side"
+        elif root.imag == 0:
+            how = "crosses the minimum every step (zig-zag)"
+        else:
+            how = f"swings past the minimum and back, crossing it about every {np.pi / np.angle(root):.0f} steps"
+        change = (f"shrinking ×{rate:.3f} per step" if rate < 1 else "neither shrinking nor growing"
+                  if rate == 1 else f"growing ×{rate:.3f} per step")
+        return f"{name} {how}, {change}"
+
+    def draw(self, lr, momentum):
+        c, steps = self.curvatures, self.steps
+        path = landscapes.heavy_ball_trajectory(self.x0, c, lr, steps, momentum=momentum)
         with np.errstate(over="ignore", invalid="ignore"):
-            losses = landscapes.quadratic_loss(path, self.curvatures)
+            losses = landscapes.quadratic_loss(path, c)
         self.path_line.set_data(np.clip(path[:, 0], -6, 6), np.clip(path[:, 1], -6, 6))
-        self.loss_line.set_data(np.arange(self.steps + 1), np.clip(losses, 1e-12, 1e30))
-        factors = 1 - lr * self.curvatures
-        limit = landscapes.stability_limit(self.curvatures)
-        verdict = self._classify(losses)
-        slowest = np.abs(factors).max()
-        # Steps until the slowest coordinate has shrunk 100x: |factor|**k = 0.01.
-        speed = (f"about {np.log(0.01) / np.log(slowest):.0f} steps to shrink the path 100×"
-                 if 0 < slowest < 1 else "the path never shrinks")
-        return (f"lr = {lr:.3g}: per step x₁ is multiplied by {factors[0]:+.3f} and x₂ by "
-                f"{factors[1]:+.3f} (stability limit 2/max c = {limit:.3g}); {speed}; the loss "
-                f"curve over {self.steps} steps reads <b>{verdict}</b>.")
+        self.loss_line.set_data(np.arange(steps + 1), np.clip(np.nan_to_num(losses, nan=1e30), 1e-12, 1e30))
+        regime = landscapes.descent_regime(c, lr, momentum)
+        roots = landscapes.dominant_eigenvalue(c, lr, momentum)
+        limit = landscapes.stability_limit(c, momentum)
+        needed = landscapes.steps_to_shrink(float(np.abs(roots).max()))
+        best = landscapes.steps_to_shrink(landscapes.fastest_rate(c, momentum))
+        settings = (f"lr = {lr:.3g}, momentum β = {momentum:.2f} (effective lr α/(1−β) = "
+                    f"{landscapes.effective_learning_rate(lr, momentum):.3g}; stability limit 2(1+β)/max c = {limit:.3g})")
+        return (f"<b>{regime}</b> at {settings}. {self._describe_path(path)} "
+                f"{'; '.join(self._direction(i, r) for i, r in enumerate(roots))}. {self._describe_loss(losses)} "
+                f"{self._describe_speed(needed, best, momentum)}")
+
+    def _describe_path(self, path):
+        start, steps = np.linalg.norm(path[0]), self.steps
+        with np.errstate(over="ignore", invalid="ignore"):
+            outside = np.flatnonzero(~(np.abs(path).max(axis=1) <= 5))
+        if outside.size:
+            return (f"Path (left): from ({path[0, 0]:g}, {path[0, 1]:g}), it leaves the picture at step "
+                    f"{outside[0]}.")
+        end = np.linalg.norm(path[-1])
+        closer = (f"{start / end:.3g}× closer to the minimum" if end < start
+                  else f"{end / start:.3g}× farther from the minimum")
+        return (f"Path (left): from ({path[0, 0]:g}, {path[0, 1]:g}) to ({path[-1, 0]:.2g}, {path[-1, 1]:.2g}) "
+                f"after {steps} steps, {closer}:")
+
+    @staticmethod
+    def _describe_loss(losses):
+        finite = np.isfinite(losses)
+        if not finite.all():
+            return f"Loss (right, log scale): from {losses[0]:.3g}, it overflows at step {np.argmin(finite)}."
+        changes = np.diff(losses)
+        rises = int(np.sum(changes > 0))
+        trend = ("falling at every step" if rises == 0 else
+                 f"falling overall but rising at {rises} of {len(changes)} steps" if losses[-1] < losses[0]
+                 else "growing")
+        return f"Loss (right, log scale): from {losses[0]:.3g} to {losses[-1]:.3g}, {trend}."
+
+    @staticmethod
+    def _describe_speed(needed, best, momentum):
+        best_text = f"the best lr for this bowl at momentum {momentum:.2f} needs about {best:.0f}"
+        if not np.isfinite(needed):
+            return f"It never gets 100× closer; {best_text}."
+        ratio = f" ({needed / best:.1f} times as many)" if needed > best * 1.05 else ""
+        return f"Speed: about {needed:.0f} steps to shrink the path 100×{ratio}; {best_text}."
 
 
 def _sig3(value):
@@ -349,6 +418,8 @@ class RangeTestExplorer(Explorer):
     and `suggested` (the suggested LR, or None when the curve is too short to suggest one).
     """
 
+    BUTTON_WIDTH = "130px"
+
     def __init__(self, runs, smoothing=0.98, method="valley", divergence_factor=4.0):
         from lrlab import finder
 
@@ -372,9 +443,11 @@ class RangeTestExplorer(Explorer):
                                              description="steps", **wide),
             "smoothing": widgets.FloatSlider(value=smoothing, min=0.0, max=0.99, step=0.01,
                                              description="smoothing β", **wide),
+            # Wide enough for the longest label ("minimum/10"): ~9 px a character at JupyterLab's
+            # 13 px font plus the button's padding; at 90 px it read "minimu...".
             "method": widgets.ToggleButtons(options=list(finder.SUGGESTION_METHODS), value=method,
                                             description="rule", style={"description_width": "initial",
-                                                                       "button_width": "90px"}),
+                                                                       "button_width": self.BUTTON_WIDTH}),
         }
         figure = Figure(figsize=(8, 3.8), dpi=80, layout="constrained")
         self.ax = figure.subplots()
@@ -394,19 +467,20 @@ class RangeTestExplorer(Explorer):
 
     def draw(self, lr_range, steps, smoothing, method):
         run = self.runs[(lr_range[0], lr_range[1], steps)]
-        smoothed = self._finder.smooth_recorded(run.raw_losses, smoothing, self.divergence_factor)
-        n = len(smoothed)
-        lrs = run.lrs[:n]
-        self.result = self._finder.RangeTestResult(lrs, smoothed, run.raw_losses[:n], stopped_early=n < steps)
-        self.raw_line.set_data(lrs, np.clip(run.raw_losses[:n], 0, 1e6))
+        self.result = result = self._finder.resmoothed(run, smoothing, self.divergence_factor)
+        lrs, smoothed, n = result.lrs, result.losses, len(result)
+        self.raw_line.set_data(lrs, np.clip(result.raw_losses, 0, 1e6))
         self.smooth_line.set_data(lrs, np.clip(smoothed, 0, 1e6))
-        self.stop_mark.set_data(lrs[-1:] if self.result.stopped_early else [], np.clip(smoothed[-1:], 0, 1e6)
-                                if self.result.stopped_early else [])
+        # The loss that stops the test is above 4x its best, far above the top of the axes: draw the
+        # mark at the stopping LR, just inside the top edge, so it is seen.
+        top = self.ax.get_ylim()[1]
+        self.stop_mark.set_data(lrs[-1:] if result.stopped_early else [],
+                                [min(float(smoothed[-1]) if np.isfinite(smoothed[-1]) else top, 0.95 * top)]
+                                if result.stopped_early else [])
+        self.stop_mark.set_visible(result.stopped_early)
         decades = np.log10(lr_range[1] / lr_range[0])
-        where = (f"stopped early at step {n} of {steps} (lr = {lrs[-1]:.3g}): the smoothed loss blew up"
-                 if self.result.stopped_early else f"ran all {steps} steps without blowing up")
         try:
-            self.suggested = self.result.suggestion(method)
+            self.suggested = result.suggestion(method)
         except ValueError:
             self.suggested = None
         if self.suggested is None:
@@ -415,8 +489,30 @@ class RangeTestExplorer(Explorer):
         else:
             self.pick_line.set_visible(True)
             self.pick_line.set_xdata([self.suggested, self.suggested])
-            others = ", ".join(f"{m} {self.result.suggestion(m):.3g}" for m in self._finder.SUGGESTION_METHODS
+            others = ", ".join(f"{m} {result.suggestion(m):.3g}" for m in self._finder.SUGGESTION_METHODS
                                if m != method)
-            verdict = f"the {method} rule suggests <b>lr = {self.suggested:.3g}</b> (other rules: {others})"
+            verdict = f"the {method} rule suggests <b>lr = {self.suggested:.3g}</b> (dashed line; other rules: {others})"
         return (f"{steps} steps over {decades:.0f} decades ({steps / decades:.0f} per decade), smoothing "
-                f"β = {smoothing:.2f}: {where}; {verdict}.")
+                f"β = {smoothing:.2f}: {self._describe(result, steps)}; {verdict}.")
+
+    @staticmethod
+    def _describe(result, steps):
+        """The picture in words, for a reader who cannot see it: the curve's shape and its end."""
+        lrs, losses = result.lrs, result.losses
+        finite = np.flatnonzero(np.isfinite(losses))
+        if len(finite) == 0:
+            return f"the first loss was not finite: the test stopped at once (step 1 of {steps})"
+        bottom = int(finite[np.argmin(losses[finite])])
+        start = float(losses[0])
+        falling = np.flatnonzero(losses[: bottom + 1] <= start - 0.25 * (start - losses[bottom]))  # a quarter of the fall
+        shape = (f"the smoothed loss starts at {start:.3g}, "
+                 + (f"falls from about lr = {lrs[falling[0]]:.3g} " if bottom > 0 and len(falling) else "")
+                 + f"to its lowest, {losses[bottom]:.3g}, at lr = {lrs[bottom]:.3g}")
+        if result.stopped_early:
+            end = (f"then blows up: the test stopped early at step {len(result)} of {steps} "
+                   f"(lr = {lrs[-1]:.3g}, marked ×)")
+        elif bottom == len(losses) - 1:
+            end = f"the end of the range: it ran all {steps} steps without blowing up"
+        else:
+            end = f"then ends at {losses[-1]:.3g}: it ran all {steps} steps without blowing up"
+        return f"{shape}, {end}"

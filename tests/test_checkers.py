@@ -14,7 +14,7 @@ import keras
 import numpy as np
 import pytest
 
-from lrlab import checkers, diagnosis, exercises, finder, grading, models, schedules, solutions
+from lrlab import checkers, data, diagnosis, exercises, finder, grading, models, schedules, solutions
 from lrlab.checkers import good_lr_window, range_test_curve
 from lrlab.exercises import check
 
@@ -111,16 +111,27 @@ def _inverse_time(lr, k):
     return keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=k)
 
 
-def _curve_nan_blind(losses):
-    # Comparisons with NaN are False: NaN curves slip through as "too slow" or "good".
+def _curve_rules(losses, *, nan_safe=True, spike=3.0, noise=0.05, share=0.25, min_drop=0.2,
+                 slow_first=False, ends_above=True, unstable="unstable", scale=None):
+    """The lesson's rules with one knob turned: most wrong (and some right) readers are this."""
     first, last = losses[0], losses[-1]
-    if last > first or losses.max() > 3 * first:
+    ref = first if scale is None else scale  # scale: a fixed number instead of the first loss
+    bad = (not np.all(np.isfinite(losses))) if nan_safe else False
+    if bad or (ends_above and last > first) or losses.max() > spike * ref:
         return "diverged"
     changes = np.diff(losses)
     rises, falls = changes[changes > 0].sum(), -changes[changes < 0].sum()
-    if rises > 0.25 * (rises + falls) and rises > 0.05 * first:
-        return "oscillating"
-    return "too slow" if (first - last) / first < 0.2 else "good"
+    drop = (first - last) / first
+    if slow_first and drop < min_drop:
+        return "too slow"
+    if rises > share * (rises + falls) and rises > noise * ref:
+        return unstable
+    return "too slow" if drop < min_drop else "good"
+
+
+def _curve_nan_blind(losses):
+    # Comparisons with NaN are False: NaN curves slip through as "too slow" or "good".
+    return _curve_rules(losses, nan_safe=False)
 
 
 def _curve_first_vs_last(losses):
@@ -129,33 +140,72 @@ def _curve_first_vs_last(losses):
     return "too slow" if (losses[0] - losses[-1]) / losses[0] < 0.2 else "good"
 
 
-def _curve_slow_before_oscillating(losses):
+def _curve_slow_before_unstable(losses):
+    return _curve_rules(losses, slow_first=True)
+
+
+def _curve_no_noise_floor(losses):
+    return _curve_rules(losses, noise=0.0)
+
+
+def _curve_any_rise_is_unstable(losses):
+    return _curve_rules(losses, noise=0.0, share=0.0)
+
+
+def _curve_a_climb_is_divergence(losses):
+    return _curve_rules(losses, unstable="diverged")
+
+
+def _curve_only_nan_diverges(losses):
+    # A loss that climbs steadily to twice its start is called "unstable" (or worse, "good").
+    return _curve_rules(losses, ends_above=False, spike=np.inf)
+
+
+def _curve_absolute_thresholds(losses):
+    # Thresholds in loss units (as if every loss started near 1), not relative to the first loss.
+    return _curve_rules(losses, scale=1.0)
+
+
+def _curve_demands_99_percent(losses):
+    return _curve_rules(losses, min_drop=0.99)
+
+
+def _curve_old_word(losses):
+    # The word lesson 03 used to give this label; it now names weights that zig-zag while converging.
+    label = diagnosis.classify_loss_curve(losses)
+    return "oscillating" if label == "unstable" else label
+
+
+def _curve_largest_single_rise(losses):
+    # Another sound statistic: the largest single climb, relative to the first loss.
     first, last = losses[0], losses[-1]
     if not np.all(np.isfinite(losses)) or last > first or losses.max() > 3 * first:
         return "diverged"
-    if (first - last) / first < 0.2:
-        return "too slow"
-    changes = np.diff(losses)
-    return "oscillating" if np.any(changes > 0) else "good"
+    if np.diff(losses).max() > 0.1 * first:
+        return "unstable"
+    return "too slow" if last > 0.8 * first else "good"
 
 
-def _curve_no_spike_rule(losses):
-    first, last = losses[0], losses[-1]
-    if not np.all(np.isfinite(losses)) or last > first:
+def _curve_counts_rising_epochs(losses):
+    # Spikes above 1.5x the start are divergence; then count the epochs that rise by > 2%.
+    first = losses[0]
+    if np.isnan(losses).any() or np.isinf(losses).any() or losses[-1] > first or np.max(losses) > 1.5 * first:
         return "diverged"
-    changes = np.diff(losses)
-    rises, falls = changes[changes > 0].sum(), -changes[changes < 0].sum()
-    if rises > 0.25 * (rises + falls):
-        return "oscillating"
-    return "too slow" if (first - last) / first < 0.2 else "good"
+    if np.mean(np.diff(losses) > 0.02 * first) > 0.4:
+        return "unstable"
+    return "good" if losses.min() < 0.5 * first and losses[-1] < 0.5 * first else "too slow"
 
 
-def _curve_any_rise_oscillates(losses):
-    if not np.all(np.isfinite(losses)) or losses[-1] > losses[0] or losses.max() > 3 * losses[0]:
-        return "diverged"
-    if np.any(np.diff(losses) > 0):
-        return "oscillating"
-    return "too slow" if (losses[0] - losses[-1]) / losses[0] < 0.2 else "good"
+def _piecewise(lr0, f, s, spe, epochs, shift=-1, unit=None, drops=None, first=0):
+    """PiecewiseConstantDecay with a boundary `shift` steps from each drop's first step."""
+    every = s * (spe if unit is None else unit)
+    drops = (epochs - 1) // s if drops is None else drops
+    return keras.optimizers.schedules.PiecewiseConstantDecay(
+        [i * every + shift for i in range(1, drops + 1)], [lr0 * f ** (i + first) for i in range(drops + 1)])
+
+
+def _exp_decay(lr0, decay_steps, rate, staircase=True):
+    return keras.optimizers.schedules.ExponentialDecay(lr0, decay_steps, rate, staircase=staircase)
 
 
 def _finite(lrs, losses):
@@ -176,6 +226,11 @@ WRONG = {
         "2 c": lambda c: 2.0 * c,
         "c / 2": lambda c: c / 2.0,
         "always 2": lambda c: 2.0,
+        "2 / c squared": lambda c: 2.0 / c**2,
+        "a safety margin (1.99 / c)": lambda c: 1.99 / c,
+        "the momentum-0.9 limit 3.8 / c": lambda c: 2 * (1 + 0.9) / c,
+        "negative": lambda c: -2.0 / c,
+        "returns a string": lambda c: f"{2 / c}",
     },
     "time_based_decay": {
         "off by one step": lambda step, lr0, k: lr0 / (1 + k * (step + 1)),
@@ -198,6 +253,28 @@ WRONG = {
         "off by one step": lambda step, lr0, k: lr0 * math.exp(-k * (step + 1)),
         "time-based instead": lambda step, lr0, k: lr0 / (1 + k * step),
     },
+    # step_decay_schedule(initial_lr, factor, step_size, steps_per_epoch, epochs) -> a Keras schedule
+    "step_decay_schedule": {
+        "PiecewiseConstantDecay at the drop steps (inclusive boundary: one step late)":
+            lambda *case: _piecewise(*case, shift=0),
+        "PiecewiseConstantDecay one step too early": lambda *case: _piecewise(*case, shift=-2),
+        "PiecewiseConstantDecay with boundaries in epochs": lambda *case: _piecewise(*case, unit=1, shift=0),
+        "PiecewiseConstantDecay covering only the first drop": lambda *case: _piecewise(*case, drops=1),
+        "PiecewiseConstantDecay, values one drop ahead": lambda *case: _piecewise(*case, first=1),
+        "ExponentialDecay without staircase (smooth)":
+            lambda lr0, f, s, spe, epochs: _exp_decay(lr0, s * spe, f, staircase=False),
+        "ExponentialDecay, decay_steps in epochs": lambda lr0, f, s, spe, epochs: _exp_decay(lr0, s, f),
+        "ExponentialDecay, decay_steps = steps_per_epoch (step_size forgotten)":
+            lambda lr0, f, s, spe, epochs: _exp_decay(lr0, spe, f),
+        "ExponentialDecay, rate inverted": lambda lr0, f, s, spe, epochs: _exp_decay(lr0, s * spe, 1 / f),
+        "InverseTimeDecay staircase (wrong shape between drops)": lambda lr0, f, s, spe, epochs:
+            keras.optimizers.schedules.InverseTimeDecay(lr0, s * spe, 1 / f - 1, staircase=True),
+        "a float": lambda lr0, f, s, spe, epochs: lr0,
+        "a plain function of the step": lambda lr0, f, s, spe, epochs:
+            lambda step: schedules.step_decay(step // spe, lr0, f, s),
+        "a LearningRateScheduler callback": lambda lr0, f, s, spe, epochs:
+            keras.callbacks.LearningRateScheduler(lambda epoch: schedules.step_decay(epoch, lr0, f, s)),
+    },
     "log_uniform": {
         "uniform, not log-uniform": lambda low, high, n, rng: rng.uniform(low, high, n),
         "ignores rng": lambda low, high, n, rng: np.exp(np.random.uniform(np.log(low), np.log(high), n)),
@@ -206,6 +283,25 @@ WRONG = {
         "only the lower half, repeated": lambda low, high, n, rng: np.sort(
             np.exp(rng.uniform(np.log(low), np.log(high), n)))[: n // 2].repeat(2),
         "a grid, not random (ignores rng)": lambda low, high, n, rng: np.geomspace(low, high, n),
+        # Pass on [1e-5, 1] alone; the other ranges catch them.
+        "ignores high (log(1) = 0)": lambda low, high, n, rng: np.exp(rng.uniform(np.log(low), 0.0, n)),
+        "ignores low (1e-5 built in)": lambda low, high, n, rng: np.exp(rng.uniform(np.log(1e-5), np.log(high), n)),
+        "hard-coded exponents -5..0": lambda low, high, n, rng: 10 ** rng.uniform(-5, 0, n),
+        "four decades below high": lambda low, high, n, rng: high * 10 ** rng.uniform(-4, 0, n),
+        # Mixed log bases, and other wrong shapes of the distribution.
+        "exp of log10 bounds": lambda low, high, n, rng: np.exp(rng.uniform(np.log10(low), np.log10(high), n)),
+        "10 ** of natural-log bounds": lambda low, high, n, rng: 10 ** rng.uniform(np.log(low), np.log(high), n),
+        "low * exp(uniform(0, log10(high/low)))": lambda low, high, n, rng: low * np.exp(
+            rng.uniform(0, np.log10(high / low), n)),
+        "the exponent, not the learning rate": lambda low, high, n, rng: rng.uniform(np.log(low), np.log(high), n),
+        "whole decades only (floor of the exponent)": lambda low, high, n, rng: 10 ** np.floor(
+            rng.uniform(np.log10(low), np.log10(high), n)),
+        "uniform in sqrt": lambda low, high, n, rng: rng.uniform(np.sqrt(low), np.sqrt(high), n) ** 2,
+        "normal in log, clipped": lambda low, high, n, rng: np.clip(np.exp(rng.normal(
+            np.log(low * high) / 2, np.log(high / low) / 6, n)), low, high),
+        "rounded to 3 decimals": lambda low, high, n, rng: np.round(np.exp(rng.uniform(np.log(low), np.log(high), n)), 3),
+        "a fresh generator inside": lambda low, high, n, rng: np.exp(
+            np.random.default_rng(0).uniform(np.log(low), np.log(high), n)),
     },
     "keras2_to_keras3": {
         "keeps decay (silently ignored)": _keras2_keep_decay,
@@ -224,12 +320,19 @@ WRONG = {
     "classify_curve": {
         "ignores NaN": _curve_nan_blind,
         "only first vs last": _curve_first_vs_last,
-        "too slow checked before oscillating": _curve_slow_before_oscillating,
-        "a spike is not divergence (and no noise floor)": _curve_no_spike_rule,
-        "any rise means oscillating": _curve_any_rise_oscillates,
+        "too slow checked before unstable": _curve_slow_before_unstable,
+        "no noise floor: tiny wiggles read as unstable": _curve_no_noise_floor,
+        "any rise means unstable": _curve_any_rise_is_unstable,
+        "any large climb means diverged": _curve_a_climb_is_divergence,
+        "only NaN or a huge spike diverges (ignores ending above the start)": _curve_only_nan_diverges,
+        "absolute thresholds, not relative to the first loss": _curve_absolute_thresholds,
+        "good only if 99% of the loss is gone": _curve_demands_99_percent,
+        "the old word 'oscillating'": _curve_old_word,
         "capitalised labels": lambda losses: diagnosis.classify_loss_curve(losses).capitalize(),
         "always good": lambda losses: "good",
+        "always unstable": lambda losses: "unstable",
         "returns a number": lambda losses: 1,
+        "returns None": lambda losses: None,
     },
     "pick_lr": {
         "LR at the minimum loss": lambda lrs, losses: float(lrs[np.nanargmin(losses)]),
@@ -245,6 +348,17 @@ WRONG = {
             lambda lrs, losses: float(_finite(lrs, losses)[0][np.argmax(np.gradient(_finite(lrs, losses)[1]))]),
         "a fixed favourite, 1e-3": lambda lrs, losses: 1e-3,
         "the loss instead of the LR": lambda lrs, losses: float(np.nanmin(losses)),
+        "the minimum's LR / 10, NaN-naive": lambda lrs, losses: float(lrs[np.argmin(losses)] / 10),
+        "steepest, NaN-naive": lambda lrs, losses: float(lrs[np.argmin(np.gradient(losses))]),
+        "the middle of the tried range": lambda lrs, losses: float(lrs[len(lrs) // 2]),
+        "the first LR whose loss is below the start": lambda lrs, losses: float(lrs[np.flatnonzero(losses < losses[0])[0]]),
+        "the largest LR whose loss is below the start":
+            lambda lrs, losses: float(_finite(lrs, losses)[0][_finite(lrs, losses)[1] < losses[0]][-1]),
+        "where the test stopped / 10": lambda lrs, losses: float(_finite(lrs, losses)[0][-1] / 10),
+        "90% of the way down the fall": lambda lrs, losses: float(
+            lrs[np.flatnonzero(losses <= losses[0] - 0.9 * (losses[0] - np.nanmin(losses)))[0]]),
+        "a fixed favourite, 0.01": lambda lrs, losses: 0.01,
+        "the index, not the LR": lambda lrs, losses: int(np.nanargmin(losses)),
     },
 }
 
@@ -269,14 +383,123 @@ def test_every_function_checker_has_a_table_of_wrong_answers():
 
 def test_verdict_shows_the_failing_case_expected_value_and_hint():
     text = repr(check("step_decay", lambda epoch, lr0, f, s: lr0 * f ** round(epoch / s)))
-    assert "step_decay(" in text and "expected" in text and "Hint:" in text and "floor" in text
+    assert "step_decay(9, 0.1, 0.5, 10)" in text and "expected" in text and "Hint:" in text
+    assert "last epoch before the first drop" in text
+
+
+# What a hint must not contain: the reference expression, or code that passes the case.
+GIVEAWAYS = {
+    "time_based_decay": ["/ (1 +", "1 + k", "k * t", "k*t", "decay_rate * step"],
+    "step_decay": ["floor", "** ", "**floor", "// step_size", "int("],
+    "exponential_decay": ["exp(", "np.", "math.", "e **", "-k * t", "-k*t"],
+    "step_decay_schedule": ["staircase=", "ExponentialDecay(", "PiecewiseConstantDecay(", "- 1", "* steps_per_epoch",
+                            "decay_steps="],
+}
+
+
+@pytest.mark.parametrize(
+    "exercise_id, answer",
+    [pytest.param(eid, fn, id=f"{eid}: {name}") for eid in GIVEAWAYS for name, fn in WRONG[eid].items()],
+)
+def test_lesson_05_hints_point_at_the_failing_case_without_giving_the_answer(exercise_id, answer):
+    message = check(exercise_id, answer).message
+    assert not [code for code in GIVEAWAYS[exercise_id] if code in message], message
+
+
+def test_warmup_hints_write_no_code():
+    for _, source, _ in WRONG_WARMUP:
+        message = check("warmup_schedule", _defined_by(source, "warmup_schedule")).message
+        assert "ops.minimum" not in message and "ops.cast(" not in message, message
+
+
+# ---- step_decay_schedule: a Keras schedule object right at every step ----------------------------
+
+def _step_decay_subclass(lr0, f, s, spe, epochs):
+    from keras import ops
+
+    class StepDecay(keras.optimizers.schedules.LearningRateSchedule):
+        def __call__(self, step):
+            drops = ops.floor(ops.cast(step, "float32") / (s * spe))
+            return lr0 * ops.power(f, drops)
+
+    return StepDecay()
+
+
+RIGHT_STEP_SCHEDULES = {
+    "ExponentialDecay(staircase=True)": lambda lr0, f, s, spe, epochs: _exp_decay(lr0, s * spe, f),
+    "PiecewiseConstantDecay, boundaries one step before each drop": lambda *case: _piecewise(*case),
+    "PiecewiseConstantDecay with boundaries past the budget": lambda *case: _piecewise(*case, drops=40),
+    "lrlab.keras_schedules.step_decay_schedule": lambda lr0, f, s, spe, epochs:
+        __import__("lrlab.keras_schedules").keras_schedules.step_decay_schedule(lr0, f, s, spe),
+    "a LearningRateSchedule subclass": _step_decay_subclass,
+}
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT_STEP_SCHEDULES))
+def test_other_right_step_decay_schedules_pass(name):
+    assert check("step_decay_schedule", RIGHT_STEP_SCHEDULES[name]).passed, name
+
+
+def test_step_decay_schedule_cases_probe_every_boundary_and_several_steps_per_epoch():
+    assert len({spe for _, _, _, spe, _ in checkers._STEP_SCHEDULE_CASES}) >= 3
+    for lr0, f, s, spe, epochs in checkers._STEP_SCHEDULE_CASES:
+        steps = checkers._step_schedule_telling_steps(s, spe, epochs)
+        drops = range(s * spe, spe * epochs, s * spe)
+        assert len(drops) >= 2  # at least two drops inside the budget
+        assert all({b - 1, b, b + 1} & set(range(spe * epochs)) <= set(steps) for b in drops)
+        assert max(steps) == spe * epochs - 1
+
+
+def test_step_decay_schedule_hints_say_which_way_the_boundary_is_off():
+    late = check("step_decay_schedule", WRONG["step_decay_schedule"][
+        "PiecewiseConstantDecay at the drop steps (inclusive boundary: one step late)"]).message
+    early = check("step_decay_schedule", WRONG["step_decay_schedule"]["PiecewiseConstantDecay one step too early"]).message
+    assert "at step 66 returned 0.1, expected 0.05" in late and "still gives the LR from before" in late
+    assert "at step 65 returned 0.05, expected 0.1" in early and "already dropped" in early
 
 
 # ---- log_uniform -------------------------------------------------------------------------------
 
-def test_a_correct_log_uniform_in_base_10_also_passes():
-    answer = lambda low, high, n, rng: 10 ** rng.uniform(np.log10(low), np.log10(high), n)  # noqa: E731
-    assert check("log_uniform", answer).passed
+RIGHT_LOG_UNIFORMS = {
+    "natural log": lambda low, high, n, rng: np.exp(rng.uniform(np.log(low), np.log(high), n)),
+    "base 10": lambda low, high, n, rng: 10 ** rng.uniform(np.log10(low), np.log10(high), n),
+    "base 2": lambda low, high, n, rng: 2 ** rng.uniform(np.log2(low), np.log2(high), n),
+    "np.power, size=": lambda low, high, n, rng: np.power(10.0, rng.uniform(np.log10(low), np.log10(high), size=n)),
+    "low * (high/low) ** U": lambda low, high, n, rng: low * (high / low) ** rng.random(n),
+    "exp(log low + (log high - log low) U)": lambda low, high, n, rng: np.exp(
+        np.log(low) + (np.log(high) - np.log(low)) * rng.random(n)),
+    "a loop of math.exp, as a list": lambda low, high, n, rng: [
+        math.exp(rng.uniform(math.log(low), math.log(high))) for _ in range(n)],
+    "sorted": lambda low, high, n, rng: np.sort(np.exp(rng.uniform(np.log(low), np.log(high), n))),
+    "the library's": lambda low, high, n, rng: __import__("lrlab.search").search.log_uniform(low, high, n, rng),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT_LOG_UNIFORMS))
+def test_every_correct_log_uniform_passes(name):
+    result = check("log_uniform", RIGHT_LOG_UNIFORMS[name])
+    assert result.passed, result
+
+
+def test_log_uniform_is_checked_on_ranges_that_catch_a_missing_bound():
+    ranges = [(low, high) for low, high, _ in checkers._LOG_UNIFORM_CASES]
+    assert any(high != 1.0 for _, high in ranges) and any(low > 1e-5 for low, _ in ranges)
+    assert any(np.isclose(high / low, 10) for low, high in ranges)  # a single decade
+    assert any(low < 1 < high for low, high in ranges)  # straddles 1: log(low) < 0 < log(high)
+    # The two "ignores a bound" answers pass on the first range alone: the other ranges are needed.
+    first = checkers._LOG_UNIFORM_CASES[0]
+    for name in ("ignores high (log(1) = 0)", "ignores low (1e-5 built in)"):
+        samples = WRONG["log_uniform"][name](*first[:3], np.random.default_rng(0))
+        assert checkers._first_problem([checkers._log_uniform_shape_and_range, checkers._log_uniform_reaches_both_ends,
+                                        checkers._log_uniform_even_over_decades], samples, first) is None, name
+
+
+def test_log_uniform_verdicts_name_the_range_and_never_write_the_answer():
+    for name, answer in WRONG["log_uniform"].items():
+        message = check("log_uniform", answer).message
+        assert "log_uniform(" in message, name
+        for giveaway in ("exp(", "log(", "log10(", "rng.uniform(", "10 **", "10**"):
+            assert giveaway not in message, (name, giveaway, message)
 
 
 # ---- keras2_to_keras3 ------------------------------------------------------------------------------
@@ -336,9 +559,74 @@ def test_reference_classify_curve_agrees_with_the_library_on_many_curves():
 
 
 def test_every_label_appears_among_the_classify_curve_cases():
-    labels = {diagnosis.classify_loss_curve(curve) for curve, _ in checkers._CURVE_CASES}
+    labels = {diagnosis.classify_loss_curve(curve) for curve, _, _ in checkers._CURVE_CASES}
     assert labels == set(diagnosis.DIAGNOSES)
-    assert any(not math.isfinite(v) for curve, _ in checkers._CURVE_CASES for v in curve)
+    assert any(not math.isfinite(v) for curve, _, _ in checkers._CURVE_CASES for v in curve)
+
+
+def test_classify_curve_accepts_both_labels_only_for_spikes_that_stall():
+    # Both "too large" labels, and only on the real curves that spiked and then sat at the start.
+    ambiguous = [curve for curve, also, _ in checkers._CURVE_CASES if also]
+    assert len(ambiguous) == 2
+    for curve, also, _ in checkers._CURVE_CASES:
+        accepted = set(checkers._curve_accepts(np.array(curve), also))
+        assert accepted <= set(diagnosis.DIAGNOSES)
+        assert accepted in ({"too slow"}, {"good"}, {"unstable"}, {"diverged"}, {"unstable", "diverged"})
+
+
+# Sound readers of a loss curve: each must pass (the issue's example first: a spike above 1.5x the
+# start counts as divergence).
+RIGHT_CURVE_READERS = {
+    "spike above 1.5x the start is diverged": lambda losses: _curve_rules(losses, spike=1.5),
+    "spike above 20x the start is diverged (lr = 10 reads unstable)": lambda losses: _curve_rules(losses, spike=20.0),
+    "no spike rule at all (spikes that stall read unstable)": lambda losses: _curve_rules(losses, spike=np.inf),
+    "stricter climb share (15%) and noise floor (2%)": lambda losses: _curve_rules(losses, share=0.15, noise=0.02),
+    "looser climb share (35%) and noise floor (10%)": lambda losses: _curve_rules(losses, share=0.35, noise=0.1),
+    "good after a 10% drop": lambda losses: _curve_rules(losses, min_drop=0.1),
+    "good only after a 50% drop": lambda losses: _curve_rules(losses, min_drop=0.5),
+    "largest single climb instead of the climbs' share": _curve_largest_single_rise,
+    "counts rising epochs, spike above 1.5x diverged": _curve_counts_rising_epochs,
+    "the library's reader": diagnosis.classify_loss_curve,
+}
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT_CURVE_READERS))
+def test_sound_classify_curve_readers_pass(name):
+    result = check("classify_curve", RIGHT_CURVE_READERS[name])
+    assert result.passed, result
+
+
+def test_classify_curve_hints_point_at_the_case_not_the_code():
+    for curve, _, hint in checkers._CURVE_CASES:
+        assert not any(code in hint for code in ("np.", "isfinite", "isnan", "return", "==", "diff(", "if ")), hint
+    text = check("classify_curve", _curve_slow_before_unstable).message
+    assert "lr = 3" in text and "too large, not too small" in text
+    text = check("classify_curve", _curve_old_word).message
+    assert "'unstable'" in text and "zig-zag" in text
+
+
+RIGHT_STABLE_LRS = {
+    "2 / c": lambda c: 2 / c,
+    "2 * c ** -1": lambda c: 2 * c**-1,
+    "NumPy float": lambda c: np.float64(2.0) / np.float64(c),
+    "0-d array": lambda c: np.array(2.0 / c),
+    "from the factor: (1 - (-1)) / c": lambda c: (1 - (-1)) / c,
+}
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT_STABLE_LRS))
+def test_right_largest_stable_lr_answers_pass(name):
+    result = check("largest_stable_lr", RIGHT_STABLE_LRS[name])
+    assert result.passed, result
+
+
+def test_largest_stable_lr_hints_say_what_the_answer_does_without_the_formula():
+    for answer, words in [(lambda c: 1.0 / c, "lands on the minimum in one step"),
+                          (lambda c: 1.9 / c, "converges"), (lambda c: 2.0, "diverges"),
+                          (lambda c: 4.0 / c, "diverges"), (lambda c: -2.0 / c, "positive")]:
+        text = check("largest_stable_lr", answer).message
+        assert words in text, text
+        assert not any(formula in text.replace(" ", "") for formula in ("2/c", "2/curvature", "2.0/c")), text
 
 
 # ---- pick_lr: synthetic range-test curves with known good regions -------------------------------
@@ -347,6 +635,13 @@ PICK_LR_CURVES = [curve for _, curve, _ in checkers._PICK_LR_CASES]
 
 RIGHT_PICKS = {
     "the minimum's LR / 10": lambda lrs, losses: float(lrs[np.nanargmin(losses)] / 10),
+    "the minimum's LR / 3": lambda lrs, losses: float(lrs[np.nanargmin(losses)] / 3),
+    "the minimum's LR / 30": lambda lrs, losses: float(lrs[np.nanargmin(losses)] / 30),
+    "halfway down the fall": lambda lrs, losses: float(
+        lrs[np.flatnonzero(losses <= losses[0] - 0.5 * (losses[0] - np.nanmin(losses)))[0]]),
+    "steepest per step, finite part": lambda lrs, losses: float(
+        _finite(lrs, losses)[0][np.argmin(np.diff(_finite(lrs, losses)[1]))]),
+    "steepest with nanargmin": lambda lrs, losses: float(lrs[np.nanargmin(np.gradient(losses))]),
     "finder valley": lambda lrs, losses: finder.RangeTestResult(lrs, losses).suggestion("valley"),
     "finder steepest": lambda lrs, losses: finder.RangeTestResult(lrs, losses).suggestion("steepest"),
 }
@@ -362,6 +657,13 @@ def test_pick_lr_hints_say_which_side_the_answer_fell():
     past_bottom = check("pick_lr", lambda lrs, losses: float(lrs[np.nanargmin(losses)])).message
     assert "hardly started to fall" in too_small
     assert "at or past the lowest loss" in past_bottom
+
+
+def test_pick_lr_verdicts_never_write_the_answer():
+    for name, answer in WRONG["pick_lr"].items():
+        message = check("pick_lr", answer).message
+        for giveaway in ("np.gradient(", "argmin(", "isfinite(", "/ 10", "steepest descent"):
+            assert giveaway not in message, (name, giveaway, message)
 
 
 def test_pick_lr_nan_and_non_numbers_get_verdicts_not_tracebacks():
@@ -450,27 +752,137 @@ def test_wrong_warmup_schedules_fail_with_a_verdict(source, words):
     assert words in result.message and "Traceback" not in result.message
 
 
-# ---- plan_learning_rate: the checker trains the plan on the capstone and judges it --------------
+# ---- plan_learning_rate: the checker reads the plan at three budgets, then trains it once ---------
 
 def test_reference_plan_clears_the_target_with_a_margin():
     spe, epochs = models.CAPSTONE["steps_per_epoch"], models.CAPSTONE["epochs"]
-    accuracies, _ = models.train_capstone(solutions.plan_learning_rate(spe, epochs))
+    accuracies, losses = models.train_capstone(solutions.plan_learning_rate(spe, epochs))
     assert accuracies[-1] >= models.CAPSTONE["target_accuracy"] + 0.03
+    assert len(accuracies) == epochs and len(losses) == epochs + 1  # the loss before training, then per epoch
+    (x, y), _ = data.capstone_data()
+    model = models.capstone_model()
+    model.compile("sgd", "sparse_categorical_crossentropy")
+    assert losses[0] == pytest.approx(model.evaluate(x, y, verbose=0), rel=1e-5)
+    assert diagnosis.classify_loss_curve(losses) == "good"
+
+
+def test_the_plan_budgets_differ_from_the_capstone_in_steps_per_epoch_and_epochs():
+    capstone, *others = checkers._PLAN_BUDGETS
+    assert capstone == (models.CAPSTONE["steps_per_epoch"], models.CAPSTONE["epochs"])  # the one trained
+    assert len(others) == 2
+    for spe, epochs in others:
+        assert spe != capstone[0] and epochs != capstone[1]
+    totals = sorted(spe * epochs for spe, epochs in checkers._PLAN_BUDGETS)
+    assert totals[0] < capstone[0] * capstone[1] < totals[-1]  # one shorter budget, one longer
+
+
+def test_the_plan_lrs_are_what_fit_uses():
+    """The checker reads the LR of every step in graph mode; it must equal the schedule called
+    eagerly step by step, and what a real fit uses (recorded per batch)."""
+    from lrlab import callbacks
+
+    schedule = keras.optimizers.schedules.CosineDecay(0.0, 20, warmup_target=0.1, warmup_steps=4)
+    lrs = checkers._plan_lrs(keras.optimizers.SGD(schedule), 24)
+    np.testing.assert_allclose(lrs, [float(schedule(step)) for step in range(24)], rtol=1e-6, atol=1e-12)
+    model = models.digits_mlp(optimizer=keras.optimizers.SGD(schedule))
+    recorder = callbacks.LearningRateRecorder()
+    model.fit(np.zeros((48, 64), "float32"), np.zeros(48, "int32"), batch_size=8, epochs=4, verbose=0,
+              callbacks=[recorder])
+    np.testing.assert_allclose(recorder.batch_lrs, lrs, rtol=1e-6, atol=1e-12)
+    np.testing.assert_array_equal(checkers._plan_lrs(keras.optimizers.Adam(0.02), 5), np.full(5, 0.02, "float32"))
 
 
 def _plan(make):
-    """A student answer: plan_learning_rate(steps_per_epoch, epochs) -> make()."""
+    """A student answer that ignores its arguments: plan_learning_rate(steps_per_epoch, epochs) -> make()."""
     return lambda steps_per_epoch, epochs: make()
+
+
+def _warmup_cosine(peak, optimizer=keras.optimizers.Adam, warmup_epochs=1, **kwargs):
+    """A student answer: warm-up over `warmup_epochs`, then a cosine decay to 0 at the budget's last step."""
+    def plan(steps_per_epoch, epochs):
+        warmup = warmup_epochs * steps_per_epoch
+        schedule = keras.optimizers.schedules.CosineDecay(
+            0.0, epochs * steps_per_epoch - warmup, warmup_target=peak, warmup_steps=warmup)
+        return optimizer(schedule, **kwargs)
+    return plan
+
+
+def _budget(make_schedule, optimizer=keras.optimizers.Adam, **kwargs):
+    """A student answer: optimizer(make_schedule(total_steps, steps_per_epoch, epochs))."""
+    return lambda spe, epochs: optimizer(make_schedule(spe * epochs, spe, epochs), **kwargs)
+
+
+class _GraphUnsafeSchedule(keras.optimizers.schedules.LearningRateSchedule):
+    """A Python `if` on the step: fine when called with an int, fails on a symbolic tensor."""
+
+    def __call__(self, step):
+        return 0.01 if step < 30 else 0.001
+
+
+class _OneCycle(keras.optimizers.schedules.LearningRateSchedule):
+    """One-cycle written with keras.ops, as a student would: a half-cosine from max_lr / 25 up to
+    max_lr over the first 30% of the steps, then down to max_lr / 2.5e5 at the last step."""
+
+    def __init__(self, max_lr, total_steps):
+        self.max_lr, self.total_steps = max_lr, total_steps
+
+    def __call__(self, step):
+        ops = keras.ops
+        t = ops.cast(step, "float32")
+        top = 0.3 * (self.total_steps - 1)
+
+        def anneal(a, b, u):
+            return b + (a - b) / 2 * (1 + ops.cos(np.pi * ops.clip(u, 0.0, 1.0)))
+
+        rising = anneal(self.max_lr / 25, self.max_lr, t / top)
+        falling = anneal(self.max_lr, self.max_lr / 2.5e5, (t - top) / (self.total_steps - 1 - top))
+        return ops.where(t < top, rising, falling)
+
+
+def _raises(spe, epochs):
+    return keras.optimizers.Adam(1.0 / (spe - spe))
 
 
 # (what is wrong, the answer, words the verdict must contain)
 WRONG_PLANS = [
-    ("too small a learning rate", _plan(lambda: keras.optimizers.Adam(1e-6)), ["too small"]),
-    ("too large a learning rate", _plan(lambda: keras.optimizers.Adam(100.0)), ["too large"]),
-    ("diverges", _plan(lambda: keras.optimizers.SGD(1e3)), ["diverged", "too large"]),
+    # what lesson 07 teaches: a plan for the budget it is given, decaying by its last step
+    ("a constant Adam(0.01), which alone would reach the target", _plan(lambda: keras.optimizers.Adam(0.01)),
+     ["never changes"]),
+    ("a constant SGD with momentum", _plan(lambda: keras.optimizers.SGD(0.1, momentum=0.9)), ["never changes"]),
+    ("a cosine hard-coded for the capstone's 150 steps",
+     _plan(lambda: keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(0.01, 150))), ["ignores the budget"]),
+    ("warm-up + cosine hard-coded for the capstone",
+     _plan(lambda: keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(
+         0.0, 120, warmup_target=0.01, warmup_steps=30))), ["ignores the budget"]),
+    ("a time-based decay whose rate ignores the budget",
+     _plan(lambda: keras.optimizers.Adam(keras.optimizers.schedules.InverseTimeDecay(0.01, 1, 0.1))),
+     ["ignores the budget"]),
+    ("a decay ending 10 budgets later",
+     _budget(lambda total, spe, epochs: keras.optimizers.schedules.CosineDecay(0.01, 10 * total)),
+     ["the last of", "not come down"]),
+    ("a warm-up that lasts the whole budget",
+     _budget(lambda total, spe, epochs: keras.optimizers.schedules.CosineDecay(
+         0.0, total, warmup_target=0.01, warmup_steps=total)), ["the last of", "not come down"]),
+    ("a decay only to half the peak",
+     _budget(lambda total, spe, epochs: keras.optimizers.schedules.PolynomialDecay(0.01, total, 0.005)),
+     ["50% of its peak"]),
+    ("a decay finishing after 1 epoch",
+     _budget(lambda total, spe, epochs: keras.optimizers.schedules.CosineDecay(0.01, spe)), ["stays there"]),
+    ("a decay counting epochs as steps",
+     _budget(lambda total, spe, epochs: keras.optimizers.schedules.CosineDecay(0.01, epochs)), ["stays there"]),
+    ("a decay that assumes 5 epochs",
+     _budget(lambda total, spe, epochs: keras.optimizers.schedules.CosineDecay(0.01, 5 * spe)),
+     ["plan_learning_rate(40, 15)", "stays there"]),
+    ("a schedule that only works eagerly (a Python `if` on the step)",
+     _plan(lambda: keras.optimizers.Adam(_GraphUnsafeSchedule())), ["graph mode"]),
+    # the size of the LR: a sound shape, judged by training at the capstone's budget
+    ("too small a peak", _warmup_cosine(1e-5), ["too small"]),
+    ("too large a peak", _warmup_cosine(100.0), ["too large"]),
+    ("a peak that diverges", _warmup_cosine(1e3, keras.optimizers.SGD), ["diverged", "too large"]),
+    # not an optimizer, or not a usable one
     ("a float", _plan(lambda: 0.01), ["expected a Keras optimizer"]),
     ("a string", _plan(lambda: "adam"), ["expected a Keras optimizer"]),
-    ("the class", _plan(lambda: keras.optimizers.Adam), ["create one"]),
+    ("the class", _plan(lambda: keras.optimizers.Adam), ["call it to create one"]),
     ("a NaN learning rate", _plan(lambda: keras.optimizers.SGD(float("nan"))), ["finite"]),
     ("an int learning rate, which Keras refuses", _plan(lambda: keras.optimizers.SGD(100)), ["raised ValueError"]),
     ("a negative learning rate after step 10",
@@ -478,6 +890,7 @@ WRONG_PLANS = [
      ["step 11"]),
     ("a zero learning rate", _plan(lambda: keras.optimizers.SGD(0.0)), ["0 at every step"]),
     ("the wrong signature", lambda spe: keras.optimizers.Adam(), ["raised TypeError"]),
+    ("an exception", _raises, ["raised ZeroDivisionError"]),
 ]
 
 
@@ -487,3 +900,88 @@ def test_wrong_plans_fail_with_a_verdict(answer, words):
     assert result.status == exercises.FAILED, result
     assert all(word in result.message for word in words), result
     assert "Traceback" not in result.message
+
+
+def _step_decay(total, spe, epochs):
+    """LR / 10 after 60% and again after 80% of the epochs (PiecewiseConstantDecay keeps the old
+    value at a boundary step, so a drop at the start of epoch n needs the boundary n * spe - 1)."""
+    drops = [epochs * 3 // 5 * spe - 1, epochs * 4 // 5 * spe - 1]
+    return keras.optimizers.schedules.PiecewiseConstantDecay(drops, [0.01, 0.001, 0.0001])
+
+
+# Other sound plans: each passes (each trained once, on the capstone's budget).
+RIGHT_PLANS = {
+    "warm-up + cosine, SGD with momentum 0.9": _warmup_cosine(0.1, keras.optimizers.SGD, momentum=0.9),
+    "cosine without warm-up, Adam": _budget(lambda total, spe, epochs: keras.optimizers.schedules.CosineDecay(0.01, total)),
+    "linear decay to 0, Adam": _budget(lambda total, spe, epochs: keras.optimizers.schedules.PolynomialDecay(0.01, total, 0.0)),
+    "step decay at 60% and 80% of the epochs, Adam": _budget(_step_decay),
+    "one-cycle as a schedule, Adam": _budget(lambda total, spe, epochs: _OneCycle(0.02, total)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT_PLANS))
+def test_other_sound_plans_pass(name):
+    result = check("plan_learning_rate", RIGHT_PLANS[name])
+    assert result.passed, result
+
+
+def test_the_one_cycle_plan_is_lrlabs_one_cycle():
+    from lrlab import cyclical
+
+    total = 150
+    lrs = checkers._plan_lrs(keras.optimizers.Adam(_OneCycle(0.02, total)), total)
+    np.testing.assert_allclose(lrs, cyclical.one_cycle(np.arange(total), total, 0.02), rtol=1e-4, atol=1e-9)
+
+
+def test_the_step_decay_plan_drops_at_the_start_of_its_epochs():
+    lrs = checkers._plan_lrs(keras.optimizers.Adam(_step_decay(150, 30, 5)), 150)
+    np.testing.assert_allclose(lrs[[0, 89, 90, 119, 120, 149]], [0.01, 0.01, 0.001, 0.001, 0.0001, 0.0001], rtol=1e-6)
+
+
+# ---- every exercise: a hint points at what to check, it never writes the answer (issue 16, item 4) -
+
+def _key_expressions(exercise_id):
+    """The reference answer's telling code, spaces removed: every returned expression, assigned
+    value and `if` condition between its SOLUTION markers (one-line ones of 8+ characters that
+    compute something), e.g. "w-lr*grad" for sgd_step."""
+    import inspect
+    import re
+
+    source = grading.solution_source(exercise_id)
+    marked = inspect.getsource(getattr(solutions, exercises.EXERCISES[exercise_id].name))
+    regions = re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", marked, re.S)
+    keys = set()
+    for line in (line.split("  #")[0].strip() for region in regions for line in region.splitlines()):
+        match = (re.fullmatch(r"return (.+)", line) or re.fullmatch(r"if (.+):", line)
+                 or re.fullmatch(r"[\w\[\]\"'., ]+?(?<![=<>!])=(?!=)(.+)", line))
+        if not match:
+            continue
+        key = re.sub(r"\s+", "", match.group(1))
+        if len(key) >= 8 and re.search(r"[-+*/(<>]", key) and not key.endswith(("(", "[", "{", ",")):
+            assert key in re.sub(r"\s+", "", source)  # taken from what the solution cell shows
+            keys.add(key)
+    return keys
+
+
+def _wrong_answers(exercise_id):
+    """Every wrong answer the tables above hold for this exercise, plus two any checker must
+    reject (so an exercise added later is covered too)."""
+    answers = list(WRONG.get(exercise_id, {}).values())
+    if exercise_id == "warmup_schedule":
+        answers += [_defined_by(source, exercise_id) for _, source, _ in WRONG_WARMUP]
+    if exercise_id == "plan_learning_rate":
+        answers += [answer for _, answer, _ in WRONG_PLANS]
+    return answers + [lambda *args, **kwargs: None, lambda *args, **kwargs: "not an answer"]
+
+
+@pytest.mark.parametrize("exercise_id", sorted(exercises.EXERCISES))
+def test_no_verdict_for_a_wrong_answer_contains_the_reference_expression(exercise_id):
+    keys = _key_expressions(exercise_id)
+    if exercise_id == "sgd_step":
+        assert keys == {"w-lr*grad"}  # the extraction finds the answer the issue quoted
+    for answer in _wrong_answers(exercise_id):
+        result = check(exercise_id, answer)
+        assert result.status == exercises.FAILED, result
+        verdict = "".join(result.message.split())
+        leaked = sorted(key for key in keys if key in verdict)
+        assert not leaked, f"the verdict writes the answer {leaked}: {result.message}"

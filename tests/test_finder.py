@@ -402,6 +402,30 @@ def test_range_test_runs_resmoothed_equal_the_finders_own_curve(digits):
     np.testing.assert_array_equal(again, direct.losses)
 
 
+def test_resmoothed_is_smooth_recorded_with_the_stop_flag():
+    lrs = np.geomspace(1e-3, 1.0, 6)
+    raw = RangeTestResult(lrs, [2.0, 1.0, 0.5, 1.9, 2.1, 5.0])
+    stopped = finder.resmoothed(raw, 0.0)  # 2.1 > 4 x 0.5: stops at step 5 of 6
+    np.testing.assert_array_equal(stopped.losses, finder.smooth_recorded(raw.raw_losses, 0.0))
+    np.testing.assert_array_equal(stopped.lrs, lrs[:5])
+    np.testing.assert_array_equal(stopped.raw_losses, raw.raw_losses[:5])
+    assert stopped.stopped_early
+    full = finder.resmoothed(raw, 0.9)  # smoothed, never 4 x its best
+    assert len(full) == 6 and not full.stopped_early
+    np.testing.assert_allclose(full.losses, _ema(raw.raw_losses, 0.9), rtol=0, atol=1e-15)
+    assert not finder.resmoothed(raw, 0.0, divergence_factor=10.0).stopped_early
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [({"run": [1.0, 2.0]}, "run"), ({"smoothing": 1.0}, "smoothing"), ({"divergence_factor": 1.0}, "divergence_factor")],
+)
+def test_resmoothed_bad_arguments(kwargs, match):
+    args = {"run": RangeTestResult([1e-3, 1e-2, 1e-1], [1.0, 0.9, 0.8]), "smoothing": 0.5, **kwargs}
+    with pytest.raises(ValueError, match=match):
+        finder.resmoothed(**args)
+
+
 # --- bad arguments ------------------------------------------------------------------------
 
 

@@ -63,6 +63,23 @@ def test_broken_cells_get_a_verdict_not_a_traceback(tmp_path, source, words):
     assert "Traceback" not in out.stdout + out.stderr
 
 
+def test_the_terminal_table_has_no_tensorflow_warnings_and_terminal_wording(tmp_path):
+    # Lesson 06's answer is a schedule class: TensorFlow compiles its __call__ with AutoGraph.
+    lesson_06 = ROOT / "notebooks" / "06_custom_schedules.ipynb"
+    nb = json.loads(lesson_06.read_text())
+    for cell in nb["cells"]:
+        if cell["metadata"].get("lrlab", {}).get("exercise") == "warmup_schedule":
+            cell["source"] = grading.solution_source("warmup_schedule")
+    solved = tmp_path / lesson_06.name
+    solved.write_text(json.dumps(nb))
+    untouched = tmp_path / LESSON_01.name
+    shutil.copy(LESSON_01, untouched)
+    out = _run_check(solved, untouched)
+    assert "warmup_schedule" in out.stdout and "1 of 2 exercises passed" in out.stdout, out.stdout + out.stderr
+    assert "AutoGraph" not in out.stdout + out.stderr and "WARNING" not in out.stdout + out.stderr
+    assert "run this cell" not in out.stdout and "save the notebook" in out.stdout
+
+
 def test_a_missing_notebook_is_named_not_a_traceback(tmp_path):
     out = _run_check(tmp_path / "nope.ipynb")
     assert out.returncode == 2 and "No such notebook" in out.stdout and "nope.ipynb" in out.stdout

@@ -28,3 +28,38 @@ def test_the_capstone_budget_is_one_pass_over_its_data_per_epoch():
     (x, _), _ = data.capstone_data()
     budget = models.CAPSTONE
     assert -(-len(x) // budget["batch_size"]) == budget["steps_per_epoch"]
+
+
+def test_deep_mlp_has_depth_hidden_layers_and_is_seeded():
+    import keras
+
+    model = models.deep_mlp(depth=3, optimizer=keras.optimizers.SGD(0.1))
+    assert [layer.units for layer in model.layers] == [64, 64, 64, 10]
+    for a, b in zip(model.get_weights(), models.deep_mlp(depth=3).get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert model.loss == "sparse_categorical_crossentropy"
+    with pytest.raises(ValueError, match="`depth`.*Received: depth=0"):
+        models.deep_mlp(depth=0)
+
+
+def test_evaluate_agrees_with_keras_evaluate():
+    import keras
+
+    (x, y), (xv, yv) = data.load_digits()
+    model = models.digits_mlp(optimizer=keras.optimizers.SGD(0.1))
+    loss, accuracy = model.evaluate(xv, yv, verbose=0)
+    assert models.evaluate(model, xv, yv) == pytest.approx((accuracy, loss), rel=1e-4)
+
+
+def test_train_digits_is_seeded_and_counts_global_steps():
+    import keras
+
+    (x, y), _ = data.load_digits()
+    runs = [models.train_digits(keras.optimizers.SGD(0.05, momentum=0.9), x[:256], y[:256], batch_size=64, epochs=2)
+            for _ in range(2)]
+    assert int(runs[0].optimizer.iterations) == 8
+    for a, b in zip(runs[0].get_weights(), runs[1].get_weights()):
+        np.testing.assert_array_equal(a, b)
+    # a function making the optimizer, as inside a strategy's scope
+    model = models.train_digits(lambda: keras.optimizers.SGD(0.05), x[:256], y[:256], batch_size=128, epochs=1)
+    assert int(model.optimizer.iterations) == 2

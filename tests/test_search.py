@@ -280,3 +280,77 @@ def test_search_rejects_an_uncompiled_model():
             lambda lr, seed: models.digits_mlp(), [1e-3], np.zeros((8, 64)), np.zeros(8),
             np.zeros((4, 64)), np.zeros(4), epochs=1, batch_size=4, seeds=(0,),
         )
+
+
+# --- reuse_model: one compiled model, reset per run -----------------------------------------
+
+
+def _sgd_digits(seed=0, lr=0.01):
+    import keras
+
+    from lrlab import models
+
+    return models.digits_mlp(optimizer=keras.optimizers.SGD(learning_rate=lr, momentum=0.9), seed=seed)
+
+
+def _initial_weights(seed):
+    from lrlab import models
+
+    return models.digits_mlp(seed=seed).get_weights()
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "nadam"])  # Nadam has a variable that starts at 1, not 0
+def test_reuse_model_trains_like_a_fresh_model(optimizer):
+    import keras
+
+    from lrlab import data, models
+
+    (x, y), _ = data.load_digits()
+    x, y = x[:256], y[:256]
+    make = {"sgd": lambda lr: keras.optimizers.SGD(learning_rate=lr, momentum=0.9),
+            "nadam": lambda lr: keras.optimizers.Nadam(learning_rate=lr)}[optimizer]
+    build = search.reuse_model(models.digits_mlp(optimizer=make(0.01)), _initial_weights)
+    build(0.02, seed=0).fit(x, y, epochs=1, batch_size=32, verbose=0)  # leaves momenta, steps, weights behind
+    for lr, seed in ((0.05, 1), (0.003, 0)):
+        keras.utils.set_random_seed(seed)
+        reused = build(lr, seed)
+        assert int(reused.optimizer.iterations) == 0
+        reused.fit(x, y, epochs=2, batch_size=32, verbose=0)
+        keras.utils.set_random_seed(seed)
+        fresh = models.digits_mlp(optimizer=make(lr), seed=seed)
+        fresh.fit(x, y, epochs=2, batch_size=32, verbose=0)
+        for a, b in zip(fresh.get_weights(), reused.get_weights()):
+            np.testing.assert_allclose(a, b, rtol=0, atol=1e-6)
+        assert float(reused.optimizer.learning_rate) == pytest.approx(lr)
+        assert int(reused.optimizer.iterations) == int(fresh.optimizer.iterations)
+
+
+def test_reuse_model_asks_for_each_seeds_weights_once():
+    calls = []
+    build = search.reuse_model(_sgd_digits(), lambda seed: calls.append(seed) or _initial_weights(seed))
+    for seed in (0, 1, 0, 1):
+        build(0.01, seed)
+    assert calls == [0, 1]
+
+
+def test_reuse_model_bad_arguments():
+    import keras
+
+    from lrlab import models
+
+    with pytest.raises(ValueError, match="model.*compiled"):
+        search.reuse_model(models.digits_mlp(), _initial_weights)
+    with pytest.raises(ValueError, match="initial_weights"):
+        search.reuse_model(_sgd_digits(), "weights")
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
+    with pytest.raises(ValueError, match="model.*float learning rate"):
+        search.reuse_model(models.digits_mlp(optimizer=keras.optimizers.SGD(learning_rate=schedule)), _initial_weights)
+    trained = _sgd_digits()
+    trained.fit(np.zeros((8, 64)), np.zeros(8), epochs=1, batch_size=4, verbose=0)
+    with pytest.raises(ValueError, match=r"model.*iterations=2"):
+        search.reuse_model(trained, _initial_weights)
+    build = search.reuse_model(_sgd_digits(), _initial_weights)
+    with pytest.raises(ValueError, match="lr"):
+        build(-0.1, 0)
+    with pytest.raises(ValueError, match="seed"):
+        build(0.1, 0.5)

@@ -2,6 +2,7 @@
 status, the picture and the plotted data, which are checked against the pure modules."""
 
 import base64
+import re
 import types
 
 import ipywidgets
@@ -68,26 +69,92 @@ def bowl():
     return BowlExplorer2D(curvatures=(1.0, 20.0), lr=0.05, x0=(-4.0, 1.5), steps=40)
 
 
+def _plain(html):
+    return re.sub(r"<[^>]+>", "", html)
+
+
 def test_bowl_moving_the_slider_updates_path_loss_status_and_image(bowl):
+    bowl.controls["momentum"].value = 0.0
     bowl.controls["lr"].value = 0.05
     before = (bowl.path_line.get_xydata().copy(), bowl.loss_line.get_ydata().copy(),
               bowl.status.value, bowl.image.value)
-    assert "good" in bowl.status.value and "+0.950" in bowl.status.value
+    assert "converges smoothly" in bowl.status.value and "×0.950" in bowl.status.value
     bowl.controls["lr"].value = 0.12
     path = landscapes.quadratic_trajectory(np.array([-4.0, 1.5]), [1.0, 20.0], 0.12, 40)
     np.testing.assert_allclose(bowl.path_line.get_xdata(), np.clip(path[:, 0], -6, 6))
     np.testing.assert_allclose(bowl.path_line.get_ydata(), np.clip(path[:, 1], -6, 6))
     assert bowl.loss_line.get_ydata()[0] == pytest.approx(0.5 * 16 + 10 * 2.25)
     assert not np.array_equal(bowl.loss_line.get_ydata(), before[1])
-    assert "diverged" in bowl.status.value and "-1.400" in bowl.status.value
+    assert "diverges" in bowl.status.value and "×1.400" in bowl.status.value
     assert bowl.status.value != before[2]
     assert bowl.image.value != before[3] and bowl.image.value[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_bowl_momentum_control_moves_the_path_and_the_limit(bowl):
+    bowl.controls["lr"].value = 0.15  # above the plain limit 0.1, below 2(1 + 0.9)/20 = 0.19
+    bowl.controls["momentum"].value = 0.0
+    assert _plain(bowl.status.value).startswith("diverges")
+    bowl.controls["momentum"].value = 0.9
+    path = landscapes.heavy_ball_trajectory(np.array([-4.0, 1.5]), [1.0, 20.0], 0.15, 40, momentum=0.9)
+    np.testing.assert_allclose(bowl.path_line.get_xdata(), np.clip(path[:, 0], -6, 6))
+    text = _plain(bowl.status.value)
+    assert text.startswith("converges with overshoot") and "stability limit 2(1+β)/max c = 0.19" in text
+    assert "effective lr α/(1−β) = 1.5" in text and "swings past the minimum" in text
+    bowl.controls["momentum"].value = 0.0
+
+
+# The slider's own positions (0.01 decade apart) from one end to the other, at three momenta.
+@pytest.mark.parametrize("momentum", [0.0, 0.5, 0.9])
+def test_bowl_verdict_is_the_lessons_regime_across_the_slider_range(bowl, momentum):
+    slider = bowl.controls["lr"]
+    bowl.controls["momentum"].value = momentum
+    seen = set()
+    for exponent in np.arange(slider.min, slider.max + 1e-9, 0.05):
+        slider.value = 10**exponent
+        lr = slider.value
+        regime = landscapes.descent_regime([1.0, 20.0], lr, momentum)
+        text = _plain(bowl.status.value)
+        assert text.startswith(regime), (lr, text)
+        seen.add(regime)
+        needed = landscapes.steps_to_shrink(landscapes.convergence_rate([1.0, 20.0], lr, momentum).max())
+        best = landscapes.steps_to_shrink(landscapes.fastest_rate([1.0, 20.0], momentum))
+        if lr < 0.02 and momentum == 0.0:
+            assert regime == "too slow" and needed > 3 * best  # issue 16: these used to read "good"
+        if regime in ("converges smoothly", "converges with overshoot"):
+            assert needed <= 3 * best
+    bowl.controls["momentum"].value = 0.0
+    assert {"too slow", "converges with overshoot", "diverges"} <= seen
+    if momentum == 0.0:
+        assert "converges smoothly" in seen
+
+
+def test_bowl_issue_case_is_too_slow_and_says_so_in_words(bowl):
+    bowl.controls["momentum"].value = 0.0
+    bowl.controls["lr"].value = 0.00724
+    text = _plain(bowl.status.value)
+    assert text.startswith("too slow") and "about 63" in text and "times as many" in text
+
+
+@pytest.mark.parametrize("lr, momentum, words", [
+    (0.04, 0.0, ["approaches the minimum from one side", "falling at every step", "closer to the minimum"]),
+    (0.09, 0.0, ["crosses the minimum every step (zig-zag)", "falling at every step"]),
+    (0.12, 0.0, ["leaves the picture at step", "growing"]),
+    (0.09, 0.9, ["swings past the minimum and back", "rising at"]),
+])
+def test_bowl_status_describes_both_panels_in_words(bowl, lr, momentum, words):
+    bowl.controls["momentum"].value = momentum
+    bowl.controls["lr"].value = lr
+    text = _plain(bowl.status.value)
+    assert "Path (left)" in text and "Loss (right" in text
+    for word in words:
+        assert word in text, (word, text)
+    bowl.controls["momentum"].value = 0.0
+
+
 def test_bowl_slider_spans_both_sides_of_the_limit(bowl):
     slider = bowl.controls["lr"]
-    limit = landscapes.stability_limit([1.0, 20.0])
-    assert 10**slider.min < limit < 10**slider.max
+    assert 10**slider.min < landscapes.stability_limit([1.0, 20.0]) < 10**slider.max
+    assert landscapes.stability_limit([1.0, 20.0], momentum=bowl.controls["momentum"].max) < 10**slider.max
 
 
 def test_bowl_rejects_wrong_number_of_curvatures():
@@ -154,6 +221,37 @@ def test_range_explorer_suggestion_line_matches_the_finders_rule(range_explorer,
     assert range_explorer.suggested == expected
     assert list(range_explorer.pick_line.get_xdata()) == [expected, expected]
     assert f"lr = {expected:.3g}" in range_explorer.status.value
+
+
+def test_range_explorer_stop_mark_is_drawn_inside_the_axes_when_the_test_stops_early(range_explorer):
+    for smoothing in (0.0, 0.5, 0.9):
+        range_explorer.controls["smoothing"].value = smoothing
+        assert range_explorer.result.stopped_early and "stopped early" in range_explorer.status.value
+        (x,), (y,) = range_explorer.stop_mark.get_data()
+        low, high = range_explorer.ax.get_ylim()
+        assert x == range_explorer.result.lrs[-1]  # at the LR where the test stopped
+        assert low < y < high  # the stopping loss (> 4x the best) is above the axes: drawn at the top edge
+        assert range_explorer.stop_mark.get_visible()
+    range_explorer.controls["lr_range"].value = (1e-5, 0.1)  # never blows up: no mark
+    assert not range_explorer.result.stopped_early and not range_explorer.stop_mark.get_visible()
+
+
+def test_range_explorer_rule_buttons_are_wide_enough_for_their_labels(range_explorer):
+    buttons = range_explorer.controls["method"]
+    width = int(buttons.style.button_width.removesuffix("px"))
+    longest = max(len(str(label)) for label in buttons.options)
+    # JupyterLab's 13 px font: about 8 px a character, plus 2 x 12 px of padding ("minimum/10" was cut at 90 px).
+    assert width >= 8 * longest + 24, (width, longest)
+
+
+def test_range_explorer_status_describes_the_picture_in_words(range_explorer):
+    result, status = range_explorer.result, range_explorer.status.value
+    bottom = int(np.nanargmin(result.losses))
+    assert f"starts at {result.losses[0]:.3g}" in status
+    assert f"lowest, {result.losses[bottom]:.3g}, at lr = {result.lrs[bottom]:.3g}" in status
+    assert "blows up" in status and f"lr = {result.lrs[-1]:.3g}, marked ×" in status
+    range_explorer.controls["lr_range"].value = (1e-5, 0.1)
+    assert "without blowing up" in range_explorer.status.value and "blows up" not in range_explorer.status.value
 
 
 def test_range_explorer_too_short_a_curve_gives_no_suggestion():
