@@ -7,6 +7,7 @@ verdict. Long checks are split into stages, small functions each named for what 
 returning None or a verdict; a checker runs them in order and stops at the first problem.
 """
 
+import functools
 import math
 import numbers
 
@@ -328,58 +329,97 @@ def _verify_log_uniform(call):
 
 # ---- lesson 02: Keras 2 optimizer arguments to Keras 3 ---------------------------------------
 
+# (Keras 2 arguments, the Keras 3 arguments they mean, hint). A learning rate given as a pair
+# (lr0, decay) means Keras 2's per-step time-based decay lr0 / (1 + decay * step).
 _KERAS2_CASES = [
     ({"lr": 0.01}, {"learning_rate": 0.01},
-     "Keras 3 spells it `learning_rate`; `lr=` raises a ValueError."),
+     "Keras 3 refuses one of the argument names Keras 2 accepted: which one, and what is it called now?"),
     ({"learning_rate": 0.1, "momentum": 0.9}, {"learning_rate": 0.1, "momentum": 0.9},
-     "these are already Keras 3 arguments: return them unchanged."),
+     "these are already Keras 3 arguments: nothing here needs to change."),
     ({"lr": 1, "momentum": 0.9, "nesterov": True}, {"learning_rate": 1.0, "momentum": 0.9, "nesterov": True},
-     "Keras 3 rejects an int learning rate: convert it with float(), and keep the other arguments."),
+     "Keras 3 is stricter about the type of the learning rate than Keras 2 was, and every other "
+     "argument must survive the translation."),
     ({"lr": 0.1, "decay": 0.0}, {"learning_rate": 0.1},
-     "`decay=0` means no decay: drop the argument and keep a plain float learning rate."),
+     "`decay=0` meant no decay at all: what is left to translate?"),
     ({"lr": 0.1, "decay": 0.01, "momentum": 0.9}, {"learning_rate": (0.1, 0.01), "momentum": 0.9},
-     "Keras 3 ignores `decay=`: remove it and pass "
-     "keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=decay) as the learning rate."),
+     "Keras 3 ignores `decay=`, so the decay has to live in the learning rate itself, as something "
+     "Keras calls with the optimizer's step (lesson 02, section 5)."),
     ({"learning_rate": 0.5, "decay": 0.001}, {"learning_rate": (0.5, 0.001)},
-     "Keras 2 decayed every step (batch): lr / (1 + decay * step), so decay_steps=1."),
+     "Keras 2 decayed once per optimizer step (batch), from step 0: compare your learning rate "
+     "with Keras 2's at the steps above."),
 ]
+_KERAS2_STEPS = (0, 1, 10, 1000)  # where the learning rate is compared
+_KERAS2_GRADIENTS = (1.0, -0.5, 2.0)  # a few real SGD steps, so momentum and nesterov count too
 
 
-def _keras2_time_based_decay(where, value, lr0, decay, hint):
-    """The returned learning rate must be a schedule lr0 / (1 + decay * step), per step."""
-    if isinstance(value, numbers.Number) or not callable(value):
-        return (f"{where} returned learning_rate={short(value)}, a fixed value: the decay is lost. "
-                f"Hint: {hint}")
-    for step in (0, 1, 10, 1000):
-        expected_lr = schedules.time_based_decay(step, lr0, decay)
+def _keras3_optimizer(where, kwargs, hint):
+    """`keras.optimizers.SGD(**kwargs)` as `compile` would build it; (optimizer, None) or (None, verdict)."""
+    import warnings
+
+    import keras
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
         try:
-            lr = float(value(step))
+            optimizer = keras.optimizers.SGD(**kwargs)
         except Exception as error:
-            return f"{where}: calling its learning_rate at step {step} raised {type(error).__name__}: {error}. Hint: {hint}"
-        if not math.isclose(lr, expected_lr, rel_tol=1e-5):
-            return (f"{where}: its learning-rate schedule gives {lr:.6g} at step {step}, expected "
-                    f"{expected_lr:.6g} = {lr0:g} / (1 + {decay:g} * {step}). Hint: {hint}")
+            message = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            return None, (f"{where}: keras.optimizers.SGD(**your_dict) raised {type(error).__name__}: "
+                          f"{message} Hint: {hint}")
+    ignored = [str(w.message) for w in caught if issubclass(w.category, UserWarning)]
+    if ignored:
+        return None, (f"{where}: keras.optimizers.SGD(**your_dict) warned \"{ignored[0][:160]}\": "
+                      f"Keras 3 ignores that argument. Hint: {hint}")
+    return optimizer, None
+
+
+def _keras2_expected_optimizer(expected):
+    import keras
+
+    kwargs = dict(expected)
+    if isinstance(kwargs["learning_rate"], tuple):
+        lr0, decay = kwargs["learning_rate"]
+        kwargs["learning_rate"] = keras.optimizers.schedules.InverseTimeDecay(lr0, 1, decay)
+    return keras.optimizers.SGD(**kwargs)
+
+
+def _keras2_learning_rates(where, optimizer, expected, hint):
+    """The learning rate Keras 3 trains with at each telling step must be Keras 2's."""
+    for step in _KERAS2_STEPS:
+        optimizer.iterations.assign(step)
+        try:
+            lr = float(optimizer.learning_rate)  # what every training step reads
+        except Exception as error:
+            return (f"{where}: Keras 3 could not read the learning rate at step {step}: "
+                    f"{error_text(error, first_line_only=True)} Keras calls a learning rate that is "
+                    f"a plain function with no argument, so it never sees the step. Hint: {hint}")
+        expected.iterations.assign(step)
+        want = float(expected.learning_rate)
+        if not math.isclose(lr, want, rel_tol=1e-5):
+            return (f"{where}: with your arguments Keras 3 trains at step {step} with learning rate "
+                    f"{lr:.6g}; Keras 2 used {want:.6g}. Hint: {hint}")
     return None
 
 
-def _keras2_problem(where, got, expected, hint):
-    """The returned dict must hold exactly the expected Keras 3 arguments."""
-    if not isinstance(got, dict):
-        return f"{where} returned {type(got).__name__} {short(got)}; expected a dict of keyword arguments."
-    if set(got) != set(expected):
-        return f"{where} returned the arguments {sorted(got)}, expected {sorted(expected)}. Hint: {hint}"
-    for key, want in expected.items():
-        value = got[key]
-        if key == "learning_rate" and not isinstance(want, float):
-            problem = _keras2_time_based_decay(where, value, *want, hint)
-            if problem:
-                return problem
-            continue
-        if key == "learning_rate" and (isinstance(value, bool) or not isinstance(value, float)):
-            return (f"{where} returned learning_rate={short(value)} ({type(value).__name__}); "
-                    f"expected the float {want!r}. Hint: {hint}")
-        if value != want:
-            return f"{where} returned {key}={short(value)}, expected {want!r}. Hint: {hint}"
+def _keras2_steps(where, optimizer, expected, hint):
+    """A few real SGD steps from step 0 move a weight exactly as the intended optimizer does."""
+    import keras
+
+    optimizer.iterations.assign(0)
+    expected.iterations.assign(0)
+    got_w, want_w = keras.Variable(1.0), keras.Variable(1.0)
+    for gradient in _KERAS2_GRADIENTS:
+        try:
+            optimizer.apply([keras.ops.convert_to_tensor(gradient)], [got_w])
+        except Exception as error:
+            return (f"{where}: a training step with your arguments raised "
+                    f"{error_text(error, first_line_only=True)} Hint: {hint}")
+        expected.apply([keras.ops.convert_to_tensor(gradient)], [want_w])
+    got, want = float(got_w.numpy()), float(want_w.numpy())
+    if not math.isclose(got, want, rel_tol=1e-5, abs_tol=1e-7):
+        return (f"{where}: after {len(_KERAS2_GRADIENTS)} training steps with gradients "
+                f"{list(_KERAS2_GRADIENTS)} a weight starting at 1 is at {got:.6g} with your arguments, "
+                f"{want:.6g} with Keras 2's meaning of them. Hint: {hint}")
     return None
 
 
@@ -390,8 +430,15 @@ def _verify_keras2_to_keras3(call):
         original = dict(given)
         got = call(given)
         if given != original:
-            return f"{where} changed the dict it was given. Hint: build and return a new dict (e.g. start from dict(kwargs))."
-        problem = _keras2_problem(where, got, expected, hint)
+            return f"{where} changed the dict it was given. Hint: leave the caller's dict as it was and return a new one."
+        if not isinstance(got, dict):
+            return f"{where} returned {type(got).__name__} {short(got)}; expected a dict of keyword arguments."
+        optimizer, problem = _keras3_optimizer(where, got, hint)
+        if problem:
+            return problem
+        reference = _keras2_expected_optimizer(expected)
+        problem = (_keras2_learning_rates(where, optimizer, reference, hint)
+                   or _keras2_steps(where, optimizer, reference, hint))
         if problem:
             return problem
     return None
@@ -495,15 +542,6 @@ def _save_and_load(schedule, steps_done):
         return keras.models.load_model(path).optimizer
 
 
-def _warmup_is_a_schedule(schedule):
-    import keras
-
-    if not isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule):
-        return ("WarmupSchedule(...) should be a keras.optimizers.schedules.LearningRateSchedule: "
-                "write `class WarmupSchedule(keras.optimizers.schedules.LearningRateSchedule):`.")
-    return None
-
-
 def _warmup_values_at_the_telling_steps(schedule):
     start, target, n = _WARMUP
     hints = {
@@ -523,86 +561,110 @@ def _warmup_values_at_the_telling_steps(schedule):
     return None
 
 
-def _warmup_works_in_graph_mode(schedule):
-    import tensorflow as tf
-
-    n = _WARMUP[2]
-    # Inside fit the schedule is traced once with a symbolic int64 step (graph mode).
-    traced = tf.function(lambda step: schedule(step))
-    where = "calling your schedule inside a compiled train step (graph mode)"
-    graph_hint = ("Inside fit `step` is a symbolic int64 tensor, not a number: lesson 06 section 3 lists "
-                  "what breaks on it (math, np, a Python `if`) and what works.")
-    value = guarded(where, lambda: float(traced(tf.constant(n - 1, tf.int64))), hint=graph_hint)
-    if not math.isclose(value, _warmup_lr(n - 1), rel_tol=1e-5):
-        return f"{where} gave {value:.6g} at step {n - 1}, expected {_warmup_lr(n - 1):.6g}. {graph_hint}"
-    return None
-
-
-def _warmup_config_round_trips(schedule):
-    import keras
-
-    # Saving needs get_config, returning every constructor argument.
-    cls = type(schedule)
-    if cls.get_config is keras.optimizers.schedules.LearningRateSchedule.get_config:
-        return ("your class has no get_config(), so a model using it cannot be saved (model.save raises "
-                "NotImplementedError). Add get_config returning a dict of the three constructor arguments.")
-    try:
-        config = run_with_timeout(schedule.get_config, (), 10)
-    except NotImplementedError:
-        return "get_config() still raises NotImplementedError: return a dict of the three constructor arguments."
-    except Exception as error:
-        return f"get_config() raised {error_text(error, first_line_only=True)}."
-    expected_config = dict(zip(["initial_learning_rate", "warmup_target", "warmup_steps"], _WARMUP))
-    if not isinstance(config, dict) or any(
-        not isinstance(config.get(key), numbers.Real) or not math.isclose(float(config[key]), value)
-        for key, value in expected_config.items()
-    ):
-        return (f"get_config() returned {short(config)}; expected the constructor arguments "
-                f"{expected_config}. Hint: Keras rebuilds the schedule as WarmupSchedule(**config).")
-    rebuilt = guarded("WarmupSchedule.from_config(get_config())", cls.from_config, config)
-    if not math.isclose(as_number(guarded("the rebuilt schedule", rebuilt, 3), "the rebuilt schedule(3)"),
-                        _warmup_lr(3), rel_tol=1e-5):
-        return "a schedule rebuilt with from_config(get_config()) gives different learning rates."
-    return None
-
-
-def _warmup_is_registered(schedule):
-    import keras
-
-    cls = type(schedule)
-    if keras.saving.get_registered_name(cls) == cls.__name__:
-        return ("WarmupSchedule is not registered, so load_model cannot find it. Keep the decorator "
-                "@keras.saving.register_keras_serializable(package=...) on the class.")
-    return None
-
-
-def _warmup_survives_save_and_load(schedule):
-    n = _WARMUP[2]
-    optimizer = guarded("saving and loading a model that uses your schedule", _save_and_load, schedule, 5,
-                        hint="Check that get_config returns plain numbers.")
-    loaded = optimizer._learning_rate
-    if not isinstance(loaded, type(schedule)):
-        return f"after model.save / load_model the optimizer's schedule is a {type(loaded).__name__}, not your WarmupSchedule."
-    if int(optimizer.iterations) != 5:
-        return f"after load_model the step counter is {int(optimizer.iterations)}, expected 5."
-    for step in (0, n - 1, n, 2 * n):
-        got = as_number(guarded("the loaded schedule", loaded, step), f"loaded schedule({step})")
-        if not math.isclose(got, _warmup_lr(step), rel_tol=1e-5, abs_tol=1e-9):
-            return f"the loaded schedule gives {got:.6g} at step {step}, expected {_warmup_lr(step):.6g}."
-    return None
+_WARMUP_GRAPH_HINT = ("Inside fit `step` is a symbolic int64 tensor, not a number: lesson 06 section 3 lists "
+                      "what breaks on it (math, np, a Python `if`) and what works.")
 
 
 @exercise("warmup_schedule", kind="class", answer_name="WarmupSchedule", timeout=30.0)
 def _verify_warmup_schedule(call):
-    schedule = call(*_WARMUP)
+    n = _WARMUP[2]
+    arguments = dict(zip(["initial_learning_rate", "warmup_target", "warmup_steps"], _WARMUP))
     return _first_problem([
-        _warmup_is_a_schedule,
+        _is_a_schedule,
         _warmup_values_at_the_telling_steps,
-        _warmup_works_in_graph_mode,
-        _warmup_config_round_trips,
-        _warmup_is_registered,
-        _warmup_survives_save_and_load,
-    ], schedule)
+        functools.partial(_works_in_graph_mode, expected_lr=_warmup_lr, steps=(n - 1,), hint=_WARMUP_GRAPH_HINT),
+        functools.partial(_config_round_trips, arguments=arguments, expected_lr=_warmup_lr, step=3),
+        _is_registered,
+        functools.partial(_survives_save_and_load, steps_done=5, expected_lr=_warmup_lr, steps=(0, n - 1, n, 2 * n)),
+    ], call(*_WARMUP))
+
+
+# ---- stages shared by the schedule-class exercises (warmup_schedule, wsd_schedule) -------------
+# Each takes the student's schedule object first; `expected_lr(step)` is the library's formula.
+
+def _close(got, want):
+    return math.isclose(got, want, rel_tol=1e-5, abs_tol=1e-9)
+
+
+def _is_a_schedule(schedule):
+    import keras
+
+    if not isinstance(schedule, keras.optimizers.schedules.LearningRateSchedule):
+        name = type(schedule).__name__
+        return (f"{name}(...) should be a keras.optimizers.schedules.LearningRateSchedule: "
+                f"write `class {name}(keras.optimizers.schedules.LearningRateSchedule):`.")
+    return None
+
+
+def _works_in_graph_mode(schedule, expected_lr, steps, hint):
+    import tensorflow as tf
+
+    # Inside fit the schedule is traced once with a symbolic int64 step (graph mode).
+    traced = tf.function(lambda step: schedule(step))
+    where = "calling your schedule inside a compiled train step (graph mode)"
+    for step in steps:
+        value = guarded(where, lambda: float(traced(tf.constant(step, tf.int64))), hint=hint)
+        if not _close(value, expected_lr(step)):
+            return f"{where} gave {value:.6g} at step {step}, expected {expected_lr(step):.6g}. {hint}"
+    return None
+
+
+def _config_round_trips(schedule, arguments, expected_lr, step):
+    """get_config must return every constructor argument (`arguments`: {name: value}) as a
+    number, and a schedule rebuilt from it must give the same learning rate at `step`."""
+    import keras
+
+    cls = type(schedule)
+    wanted = f"a dict of the {len(arguments)} constructor arguments"
+    # Saving needs get_config, returning every constructor argument.
+    if cls.get_config is keras.optimizers.schedules.LearningRateSchedule.get_config:
+        return ("your class has no get_config(), so a model using it cannot be saved (model.save raises "
+                f"NotImplementedError). Add get_config returning {wanted}.")
+    try:
+        config = run_with_timeout(schedule.get_config, (), 10)
+    except NotImplementedError:
+        return f"get_config() still raises NotImplementedError: return {wanted}."
+    except Exception as error:
+        return f"get_config() raised {error_text(error, first_line_only=True)}."
+    if not isinstance(config, dict) or any(
+        isinstance(config.get(key), bool) or not isinstance(config.get(key), numbers.Real)
+        or not math.isclose(float(config[key]), value) for key, value in arguments.items()
+    ):
+        return (f"get_config() returned {short(config)}; expected the constructor arguments "
+                f"{arguments}. Hint: Keras rebuilds the schedule as {cls.__name__}(**config).")
+    rebuilt = guarded(f"{cls.__name__}.from_config(get_config())", cls.from_config, config)
+    got = as_number(guarded("the rebuilt schedule", rebuilt, step), f"the rebuilt schedule({step})")
+    if not _close(got, expected_lr(step)):
+        return "a schedule rebuilt with from_config(get_config()) gives different learning rates."
+    return None
+
+
+def _is_registered(schedule):
+    import keras
+
+    cls = type(schedule)
+    if keras.saving.get_registered_name(cls) == cls.__name__:
+        return (f"{cls.__name__} is not registered, so load_model cannot find it. Keep the decorator "
+                "@keras.saving.register_keras_serializable(package=...) on the class.")
+    return None
+
+
+def _survives_save_and_load(schedule, steps_done, expected_lr, steps):
+    """A model whose optimizer holds the schedule, saved after `steps_done` steps, loads back
+    with the same schedule class, the step counter and the same LR at each of `steps`."""
+    optimizer = guarded("saving and loading a model that uses your schedule", _save_and_load, schedule, steps_done,
+                        hint="Check that get_config returns plain numbers.")
+    loaded = optimizer._learning_rate
+    if not isinstance(loaded, type(schedule)):
+        return (f"after model.save / load_model the optimizer's schedule is a {type(loaded).__name__}, "
+                f"not your {type(schedule).__name__}.")
+    if int(optimizer.iterations) != steps_done:
+        return f"after load_model the step counter is {int(optimizer.iterations)}, expected {steps_done}."
+    for step in steps:
+        got = as_number(guarded("the loaded schedule", loaded, step), f"the loaded schedule({step})")
+        if not _close(got, expected_lr(step)):
+            return f"the loaded schedule gives {got:.6g} at step {step}, expected {expected_lr(step):.6g}."
+    return None
 
 
 # ---- lesson 07 capstone: plan the learning rate for a model you have not seen ---------------
@@ -851,3 +913,267 @@ def _verify_pick_lr(call):
         problem = f"{where} returned {got:.3g}; a good pick here lies between {low:.3g} and {high:.3g}."
         return f"{problem} Hint: {_pick_lr_why(got, lrs, low, bottom)} {hint}".rstrip()
     return None
+
+
+# ---- lesson 08: layer-wise learning-rate decay -------------------------------------------------
+
+_LAYERWISE_CASES = [  # (num_layers, base_lr, decay), hint
+    ((4, 0.01, 0.5), "layer 0 is nearest the input and gets the smallest LR; the last layer gets base_lr."),
+    ((1, 0.1, 0.3), "a single layer is the head: it gets base_lr."),
+    ((3, 0.001, 1.0), "with decay 1 every layer gets base_lr."),
+    ((2, 4.0, 0.5), "layer i gets base_lr * decay ** (num_layers - 1 - i)."),
+    ((6, 3e-4, 0.8), "layer i gets base_lr * decay ** (num_layers - 1 - i)."),
+]
+
+
+def _layerwise_expected(args):
+    from lrlab import fine_tuning  # Keras-facing: imported when a check runs, not with lrlab.exercises
+
+    return fine_tuning.layerwise_decay(*args)
+
+
+def _layerwise_hint(got, args, default):
+    """A specific hint when `got` matches a mistake a teacher would expect."""
+    n, base, decay = args
+    if n > 1 and decay != 1 and np.allclose(got, _layerwise_expected(args)[::-1], rtol=1e-6, atol=0):
+        return ("the decay runs from the wrong end: layer 0 (next to the input) gets the smallest LR "
+                "and the last layer, the head, gets base_lr.")
+    for shift in (1, -1):  # the depth counted one too deep or one too shallow
+        wrong = [base * decay ** (n - 1 - i + shift) for i in range(n)]
+        if decay != 1 and np.allclose(got, wrong, rtol=1e-6, atol=0):
+            return ("the depth is off by one: the last layer, i = num_layers - 1, gets "
+                    "base_lr * decay ** 0 = base_lr.")
+    return default
+
+
+def _as_float_list(got, where, n):
+    """The answer as a list of `n` floats, or a verdict string."""
+    if isinstance(got, np.ndarray):
+        if got.ndim != 1:
+            return f"{where} returned an array of shape {got.shape}; expected a list of {n} numbers."
+        got = list(got)
+    if not isinstance(got, (list, tuple)):
+        return f"{where} returned {type(got).__name__} {short(got)}; expected a list of {n} numbers."
+    if len(got) != n:
+        return (f"{where} returned {len(got)} values, expected {n}. Hint: one learning rate per layer, "
+                "for i in range(num_layers).")
+    for value in got:
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            return f"{where} returned {short(value)} ({type(value).__name__}) in the list; expected numbers."
+        if isinstance(value, (numbers.Integral, np.integer)):
+            return (f"{where} returned the int {value!r}; expected floats. Hint: Keras 3 rejects an int "
+                    "learning rate (keras.optimizers.SGD(learning_rate=1) raises).")
+        if not math.isfinite(value):
+            return f"{where} returned {value!r}; expected finite learning rates."
+    return [float(v) for v in got]
+
+
+@exercise("layerwise_learning_rates")
+def _verify_layerwise_learning_rates(call):
+    for args, hint in _LAYERWISE_CASES:
+        where = describe_call("layerwise_learning_rates", args)
+        got = _as_float_list(call(*args), where, args[0])
+        if isinstance(got, str):
+            return got
+        expected = _layerwise_expected(args)
+        if not np.allclose(got, expected, rtol=1e-6, atol=0):
+            shown = ", ".join(f"{v:.4g}" for v in got)
+            want = ", ".join(f"{v:.4g}" for v in expected)
+            return f"{where} returned [{shown}], expected [{want}]. Hint: {_layerwise_hint(got, args, hint)}"
+    return None
+
+
+# ---- lesson 08: resume a run without restarting its learning rate ------------------------------
+
+# A tiny model and data, so a check takes about a second.
+_RESUME = {"rows": 96, "batch_size": 32, "initial_epoch": 2, "epochs": 4}
+
+
+def _resume_data():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(_RESUME["rows"], 4)).astype(np.float32)
+    return x, (x[:, 0] > 0).astype(np.int32) + (x[:, 1] > 0).astype(np.int32)
+
+
+def _resume_model(learning_rate):
+    import keras
+
+    keras.utils.set_random_seed(0)
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
+    model.compile(keras.optimizers.SGD(learning_rate), "sparse_categorical_crossentropy")
+    return model
+
+
+def _resume_cases():
+    """(name, learning rate or schedule, make extra callbacks, LR at step t and epoch e, hint)."""
+    import keras
+
+    return [
+        ("an optimizer built on ExponentialDecay(0.1, decay_steps=2, decay_rate=0.5)",
+         lambda: keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=2, decay_rate=0.5), lambda: [],
+         lambda step, epoch: 0.1 * 0.5 ** (step / 2),
+         "the schedule is evaluated at the optimizer's step counter: keep the saved optimizer (load the whole "
+         "model with keras.models.load_model, and do not compile it again)."),
+        ("an SGD(0.1) optimizer driven by LearningRateScheduler(lambda epoch: 0.1 * 0.5 ** epoch)",
+         lambda: 0.1, lambda: [keras.callbacks.LearningRateScheduler(lambda epoch: 0.1 * 0.5 ** epoch)],
+         lambda step, epoch: 0.1 * 0.5 ** epoch,
+         "the callback computes the LR from the epoch number, and fit counts epochs from `initial_epoch` "
+         "(0 unless you pass it): fit(..., initial_epoch=initial_epoch, epochs=epochs)."),
+    ]
+
+
+def _resume_steps_verdict(where, recorder, reference, hint):
+    """The steps the resumed run trained and their LRs, against the uninterrupted run's `reference`."""
+    start_epoch, end_epoch = _RESUME["initial_epoch"], _RESUME["epochs"]
+    per_epoch = len(reference) // end_epoch
+    first, last = start_epoch * per_epoch, end_epoch * per_epoch
+    if not recorder.steps:
+        return (f"{where} trained no step that the checker could see. Hint: pass `callbacks` to model.fit, and "
+                "remember that `epochs` is the index of the last epoch: fit(initial_epoch=2, epochs=4) trains 2 more.")
+    if recorder.steps[0] == 0:
+        return (f"{where}: the optimizer's step counter started again at 0 instead of {first}, so the LR "
+                f"schedule restarted (LR {recorder.learning_rates[0]:.4g} instead of {reference[first]:.4g}). "
+                "Hint: load the whole model with keras.models.load_model, which restores the optimizer and its "
+                "step count, and do not compile it again.")
+    if len(recorder.steps) != last - first:
+        return (f"{where} trained {len(recorder.steps)} steps, expected {last - first} ({end_epoch - start_epoch} "
+                f"epochs of {per_epoch}). Hint: in fit, `epochs` is the index of the last epoch, not how many "
+                "more to train; `initial_epoch` is where to start.")
+    if recorder.steps != list(range(first, last)):
+        return f"{where} trained the steps {recorder.steps}, expected {list(range(first, last))}."
+    for step, got in zip(recorder.steps, recorder.learning_rates):
+        if not math.isclose(got, reference[step], rel_tol=1e-6):
+            return (f"{where}: at step {step} the LR was {got:.4g}; the uninterrupted run used {reference[step]:.4g}. "
+                    f"Hint: {hint}")
+    return None
+
+
+def _resume_problem(name, learning_rate, extra_callbacks, expected_lr, hint, call, folder):
+    import keras
+
+    from lrlab.fine_tuning import StepLearningRateRecorder
+
+    x, y = _resume_data()
+    batch, start_epoch, end_epoch = _RESUME["batch_size"], _RESUME["initial_epoch"], _RESUME["epochs"]
+    per_epoch = math.ceil(len(x) / batch)
+    # What an uninterrupted run uses at every step (tests/test_checkers.py checks it against one).
+    reference = [expected_lr(step, step // per_epoch) for step in range(end_epoch * per_epoch)]
+    model = _resume_model(learning_rate())
+    model.fit(x, y, batch_size=batch, epochs=start_epoch, verbose=0, callbacks=extra_callbacks())
+    path = f"{folder}/checkpoint_{len(extra_callbacks())}.keras"
+    model.save(path)
+    recorder = StepLearningRateRecorder()
+    where = f"resume_training(path, x, y, {batch}, {start_epoch}, {end_epoch}, callbacks) with {name}"
+    returned = call(path, x, y, batch, start_epoch, end_epoch, extra_callbacks() + [recorder])
+    problem = _resume_steps_verdict(where, recorder, reference, hint)
+    if problem:
+        return problem
+    if not isinstance(returned, keras.Model):
+        return f"{where} returned {type(returned).__name__}; return the model you trained."
+    if int(returned.optimizer.iterations) != len(reference):
+        return f"the model you returned has taken {int(returned.optimizer.iterations)} steps, expected {len(reference)}."
+    return None
+
+
+@exercise("resume_training", timeout=30.0)
+def _verify_resume_training(call):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        for case in _resume_cases():
+            problem = _resume_problem(*case, call, folder)
+            if problem:
+                return problem
+    return None
+
+
+# ---- lesson 09: a warmup-stable-decay schedule CLASS --------------------------------------------
+
+# Checked with two parameter sets: the second has no stable phase and W != D, so swapped
+# arguments and hard-coded numbers show up.
+_WSD_CASES = [(0.2, 8, 12, 10), (0.05, 3, 0, 6)]  # peak_learning_rate, warmup_steps, stable_steps, decay_steps
+_WSD_ARGUMENTS = ["peak_learning_rate", "warmup_steps", "stable_steps", "decay_steps"]
+_WSD_GRAPH_HINT = ("Inside fit `step` is a symbolic int64 tensor, not a number: convert it to a float tensor and "
+                   "combine the phases with keras.ops functions, not math, np or a Python `if` (lesson 06 section 3).")
+
+
+def _wsd_lr(case, step):
+    return schedules.warmup_stable_decay(step, *case)
+
+
+def _wsd_telling_steps(w, s, d):
+    end = w + s + d
+    return sorted({0, 1, w // 2, w - 1, w, w + 1, w + s // 2, w + s - 1, w + s, w + s + 1,
+                   w + s + d // 2, end - 1, end, end + 1, 3 * end})
+
+
+def _wsd_hint(lr, case):
+    """(first wrong step, hint naming the likely mistake) from the student's LRs {step: value}."""
+    peak, w, s, d = case
+    end = w + s + d
+    step = next(k for k in sorted(lr) if not _close(lr[k], _wsd_lr(case, k)))
+    if step <= w:
+        if _close(lr[w - 1], peak) and _close(lr[0], peak / w):
+            return step, ("the peak is reached one step early: at step warmup_steps - 1 the warm-up is not over "
+                          "(use step / warmup_steps).")
+        if not _close(lr[w], peak) and _close(lr[w + 1], peak):
+            return step, ("the peak is reached one step late: it must be reached exactly at step warmup_steps "
+                          "(step / warmup_steps, not step / (warmup_steps + 1)).")
+        if step == 0:
+            return step, "at step 0 the LR is 0: the warm-up starts from 0."
+        return step, "during the warm-up the LR is peak_learning_rate * step / warmup_steps."
+    if step <= w + s:
+        if lr[w + s] > peak * (1 + 1e-5):
+            return step, "after the warm-up the LR stays at the peak: cap the ramp at 1."
+        if _close(lr[w + s - 1], peak):
+            return step, ("the decay starts one step early: at step warmup_steps + stable_steps the LR is still the "
+                          "peak, and it falls from the next step on.")
+        return step, "between steps warmup_steps and warmup_steps + stable_steps the LR stays at the peak."
+    if any(value < -1e-9 for k, value in lr.items() if k > end):
+        return step, "after the decay the LR went negative: clip it at 0."
+    if step <= end:
+        if _close(lr[w + s + 1], peak):
+            return step, ("the decay starts one step late: at step warmup_steps + stable_steps + 1 the LR is "
+                          "already below the peak.")
+        floor = lr[3 * end]
+        if floor > 1e-9 and _close(lr[end], floor):
+            return step, (f"the LR decays to {floor:.4g} instead of 0: the cooldown goes linearly from the peak all "
+                          "the way to 0 at step warmup_steps + stable_steps + decay_steps.")
+        if _close(lr[end - 1], 0.0):
+            return step, "the LR reaches 0 one step early: it is 0 exactly at step warmup_steps + stable_steps + decay_steps."
+        if _close(lr[end], peak / d) and _close(lr[end + 1], 0.0):
+            return step, "the LR reaches 0 one step late: it is 0 exactly at step warmup_steps + stable_steps + decay_steps."
+        return step, ("the cooldown is linear: peak_learning_rate * (warmup_steps + stable_steps + decay_steps - step) "
+                      "/ decay_steps.")
+    return step, "after the cooldown the LR stays at 0."
+
+
+def _wsd_values_at_the_telling_steps(schedule, case):
+    name = f"WSDSchedule({case[0]:g}, {case[1]}, {case[2]}, {case[3]})"
+    lr = {k: as_number(guarded(f"{name}({k})", schedule, k), f"{name}({k})") for k in _wsd_telling_steps(*case[1:])}
+    if all(_close(value, _wsd_lr(case, k)) for k, value in lr.items()):
+        return None
+    step, hint = _wsd_hint(lr, case)
+    return mismatch(f"{name}({step})", _wsd_lr(case, step), lr[step], hint)
+
+
+@exercise("wsd_schedule", kind="class", answer_name="WSDSchedule", timeout=30.0)
+def _verify_wsd_schedule(call):
+    built = [call(*case) for case in _WSD_CASES]
+    problem = _is_a_schedule(built[0])
+    for schedule, case in zip(built, _WSD_CASES):
+        problem = problem or _wsd_values_at_the_telling_steps(schedule, case)
+    if problem:
+        return problem
+    case = _WSD_CASES[0]
+    _, w, s, d = case
+    expected_lr = functools.partial(_wsd_lr, case)
+    return _first_problem([
+        functools.partial(_works_in_graph_mode, expected_lr=expected_lr, steps=(w - 1, w + s + 1, w + s + d + 5),
+                          hint=_WSD_GRAPH_HINT),
+        functools.partial(_config_round_trips, arguments=dict(zip(_WSD_ARGUMENTS, case)), expected_lr=expected_lr,
+                          step=w + s + 2),
+        _is_registered,
+        functools.partial(_survives_save_and_load, steps_done=w + s + 3, expected_lr=expected_lr,  # mid-cooldown
+                          steps=(0, w, w + s, w + s + 3, w + s + d, 2 * (w + s + d))),
+    ], built[0])
