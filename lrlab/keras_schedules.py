@@ -1,5 +1,5 @@
 """Keras 3 schedule objects: the seed's custom schedule done right, linear warm-up in front of
-any schedule, and bridges from each classic `lrlab.schedules` formula to the Keras built-in
+any schedule, warmup-stable-decay, and bridges from each classic `lrlab.schedules` formula to the Keras built-in
 that reproduces it step for step.
 
 A Keras schedule is called with `optimizer.iterations` (0 on the first batch) inside the
@@ -17,6 +17,7 @@ from lrlab import _validation as check
 __all__ = [
     "CustomLearningRateSchedule",
     "LinearWarmup",
+    "WarmupStableDecay",
     "time_based_decay_schedule",
     "step_decay_schedule",
     "exponential_decay_schedule",
@@ -144,6 +145,70 @@ class LinearWarmup(keras.optimizers.schedules.LearningRateSchedule):
             "after": after,
             "warmup_steps": self.warmup_steps,
             "initial_learning_rate": self.initial_learning_rate,
+        }
+
+
+@keras.saving.register_keras_serializable(package="lrlab")
+class WarmupStableDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """Warmup-stable-decay: linear warm-up from 0, a constant peak, a linear cooldown to 0.
+
+    The schedule behind "train at a constant LR as long as you like, then cool down": the
+    stable phase does not depend on the training budget, so runs of several lengths can share
+    it and each branch off with its own short cooldown (lesson 09). Its closed form is
+    `lrlab.schedules.warmup_stable_decay`.
+
+    ```python
+    def schedule(step):
+        W, S, D = warmup_steps, stable_steps, decay_steps
+        return peak_learning_rate * min(step / W, 1, max(0, (W + S + D - step) / D))
+    ```
+
+    Graph-safe: the step is cast to float32 and the phases are combined with `ops.minimum` /
+    `ops.clip` (no Python `if` on the step). Registered and with `get_config`, so a model
+    that uses it saves and loads.
+
+    Example:
+
+    >>> schedule = WarmupStableDecay(0.1, warmup_steps=10, stable_steps=20, decay_steps=10)
+    >>> [round(float(schedule(s)), 4) for s in (0, 5, 10, 30, 35, 40, 50)]
+    [0.0, 0.05, 0.1, 0.1, 0.05, 0.0, 0.0]
+
+    Args:
+        peak_learning_rate: A Python float. Must be positive.
+        warmup_steps: A Python int >= 0: steps to reach the peak (0: start at the peak).
+        stable_steps: A Python int >= 0: steps held at the peak after the warm-up.
+        decay_steps: A Python int >= 1: steps of the linear cooldown to 0.
+        name: A Python string, for the ops' name scope.
+
+    Returns:
+        A 1-arg callable: `schedule(step)` returns the learning rate, a float32 scalar tensor.
+
+    Raises:
+        ValueError: if an argument is out of range.
+    """
+
+    def __init__(self, peak_learning_rate, warmup_steps, stable_steps, decay_steps, name="WarmupStableDecay"):
+        super().__init__()
+        self.peak_learning_rate = check.positive("peak_learning_rate", peak_learning_rate)
+        self.warmup_steps = check.integer("warmup_steps", warmup_steps, minimum=0)
+        self.stable_steps = check.integer("stable_steps", stable_steps, minimum=0)
+        self.decay_steps = check.integer("decay_steps", decay_steps, minimum=1)
+        self.name = name
+
+    def __call__(self, step):
+        step = ops.cast(step, "float32")
+        w, s, d = float(self.warmup_steps), float(self.stable_steps), float(self.decay_steps)
+        warm = ops.minimum(step / w, 1.0) if w else ops.ones_like(step)  # `if` on a Python int: fine in graph mode
+        cool = ops.clip((w + s + d - step) / d, 0.0, 1.0)
+        return self.peak_learning_rate * ops.minimum(warm, cool)
+
+    def get_config(self):
+        return {
+            "peak_learning_rate": self.peak_learning_rate,
+            "warmup_steps": self.warmup_steps,
+            "stable_steps": self.stable_steps,
+            "decay_steps": self.decay_steps,
+            "name": self.name,
         }
 
 

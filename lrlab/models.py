@@ -1,10 +1,12 @@
-"""Tiny Keras models that train in about a second on a laptop CPU: the digits MLP, and the
-lesson-07 capstone's model with its training budget."""
+"""Tiny Keras models that train in about a second on a laptop CPU: the digits MLP, the
+lesson-07 capstone's model with its training budget, and `branch`, which forks a training run
+(lesson 09's warmup-stable-decay cooldowns)."""
 
 from lrlab import _validation as check
 from lrlab import data
 
-__all__ = ["digits_mlp", "deep_mlp", "evaluate", "train_digits", "CAPSTONE", "capstone_model", "train_capstone"]
+__all__ = ["digits_mlp", "deep_mlp", "evaluate", "train_digits", "CAPSTONE", "capstone_model", "train_capstone",
+           "branch"]
 
 # The capstone's budget and goal: the notebook states it, the `plan_learning_rate` checker enforces it.
 CAPSTONE = {"steps_per_epoch": 30, "epochs": 5, "batch_size": 25, "target_accuracy": 0.85}
@@ -157,3 +159,41 @@ def train_capstone(optimizer):
     history = model.fit(x, y, batch_size=CAPSTONE["batch_size"], epochs=CAPSTONE["epochs"], verbose=0,
                         callbacks=[record])
     return accuracies, [start, *history.history["loss"]]
+
+
+def branch(model, learning_rate, **compile_kwargs):
+    """A copy of a compiled, trained `model` that continues its training with a new `learning_rate`.
+
+    The copy gets the model's weights and its optimizer's whole state (step counter, Adam's
+    moments...), in a fresh optimizer of the same class and settings whose learning rate is
+    `learning_rate`: a warmup-stable-decay cooldown branched off a shared stable run. The
+    original model is left as it was, so it can go on and branch again later.
+
+    Args:
+        model: A compiled Keras model whose optimizer is built (it has trained).
+        learning_rate: A Python float or a `LearningRateSchedule` for the copy's optimizer; a
+            schedule is evaluated at the copied step counter, so it continues from there.
+        **compile_kwargs: Passed to the copy's `compile` (loss, metrics, steps_per_execution...).
+
+    Returns:
+        The compiled copy, a new Keras model.
+
+    Raises:
+        ValueError: if `model` has no built optimizer, or its optimizer's state cannot be copied.
+    """
+    import keras
+
+    old = getattr(model, "optimizer", None)
+    if old is None or not old.built:
+        check.fail("model", "must be compiled and trained (its optimizer built) before branching", model)
+    copy = keras.models.clone_model(model)
+    copy.set_weights(model.get_weights())
+    optimizer = type(old).from_config({**old.get_config(), "learning_rate": learning_rate})
+    copy.compile(optimizer=optimizer, **compile_kwargs)
+    optimizer.build(copy.trainable_variables)
+    if [tuple(v.shape) for v in optimizer.variables] != [tuple(v.shape) for v in old.variables]:
+        check.fail("model", f"must have an optimizer whose state can be copied ({type(old).__name__}'s variables "
+                   "differ in the copy)", model)
+    for new, value in zip(optimizer.variables, old.variables):
+        new.assign(value)
+    return copy

@@ -4,8 +4,8 @@ Each function maps a counter to a learning rate. Scalar in -> Python float out, 
 array of the same shape out, so the same function drives a plot, a
 `keras.callbacks.LearningRateScheduler` and the exercise checkers. The four classic ones
 (constant, time-based, step, exponential) come first; then the closed forms of the other Keras
-built-ins (`PolynomialDecay`, `CosineDecay` with its warm-up, `CosineDecayRestarts`) and the
-linear warm-up. Every function takes the counter first, then `initial_lr`. The Keras objects
+built-ins (`PolynomialDecay`, `CosineDecay` with its warm-up, `CosineDecayRestarts`), the
+linear warm-up and warmup-stable-decay (WSD). Every function takes the counter first, then `initial_lr`. The Keras objects
 that reproduce them step for step are in `lrlab.keras_schedules` and `lrlab.codegen`; the
 cycles (triangular, one-cycle) are in `lrlab.cyclical`.
 
@@ -27,6 +27,7 @@ __all__ = [
     "linear_warmup",
     "cosine_decay",
     "cosine_decay_restarts",
+    "warmup_stable_decay",
 ]
 
 
@@ -326,3 +327,43 @@ def cosine_decay_restarts(step, initial_lr, first_decay_steps, t_mul=2.0, m_mul=
         restart = np.floor(np.log(1 - done * (1 - t)) / np.log(t))
         done = (done - (1 - t**restart) / (1 - t)) / t**restart
     return _out(lr * _half_cosine(done, a, m**restart), is_scalar)
+
+
+def warmup_stable_decay(step, peak_lr, warmup_steps, stable_steps, decay_steps):
+    """Warmup-stable-decay (WSD): a linear warm-up from 0, a flat peak, a linear cooldown to 0.
+
+    The stable phase does not depend on the training budget, so runs of several lengths can
+    share it and each branch off with its own short cooldown (Hu et al. 2024; Hägele et al.,
+    NeurIPS 2024). The warm-up is `linear_warmup`'s ramp from 0; the peak is reached exactly at
+    step W, held until step W + S, and the LR is 0 from step W + S + D on.
+    `lrlab.keras_schedules.WarmupStableDecay` is the same curve as a saveable Keras schedule.
+
+    ```
+    W, S, D = warmup_steps, stable_steps, decay_steps
+    lr = peak_lr * min(step / W, 1, max(0, (W + S + D - step) / D))    # step / W read as 1 if W == 0
+    ```
+
+    >>> warmup_stable_decay([0, 5, 10, 30, 35, 40, 50], 0.1, 10, 20, 10).round(6).tolist()
+    [0.0, 0.05, 0.1, 0.1, 0.05, 0.0, 0.0]
+
+    Args:
+        step: A non-negative number or array: the optimizer step, starting at 0.
+        peak_lr: A Python float. Must be positive: the LR held during the stable phase.
+        warmup_steps: A Python int >= 0: the length of the warm-up (0: start at the peak).
+        stable_steps: A Python int >= 0: the steps held at the peak after the warm-up.
+        decay_steps: A Python int >= 1: the length of the linear cooldown to 0.
+
+    Returns:
+        The learning rate, as a float or an array shaped like `step`.
+
+    Raises:
+        ValueError: for a bad argument (the message names it).
+    """
+    steps, is_scalar = check.counter("step", step)
+    peak = check.positive("peak_lr", peak_lr)
+    w = check.integer("warmup_steps", warmup_steps, minimum=0)
+    s = check.integer("stable_steps", stable_steps, minimum=0)
+    d = check.integer("decay_steps", decay_steps, minimum=1)
+    warm = _ramp(steps, 0.0, peak, w) if w else np.full_like(steps, peak)
+    cool = peak * np.clip((w + s + d - steps) / d, 0.0, 1.0)
+    return _out(np.minimum(warm, cool), is_scalar)

@@ -97,6 +97,15 @@ def classify_curve(losses):
     ### END SOLUTION
 
 
+def layerwise_learning_rates(num_layers, base_lr, decay):
+    """Return a list of `num_layers` learning rates for layer-wise LR decay: layer 0 is nearest
+    the input; the last layer (the head) gets `base_lr`, and each layer below it `decay` times
+    the LR of the layer above."""
+    ### BEGIN SOLUTION
+    return [base_lr * decay ** (num_layers - 1 - i) for i in range(num_layers)]
+    ### END SOLUTION
+
+
 # Class exercises subclass Keras types, so Keras is imported from here on (not by `import lrlab`),
 # quietly: grading and the tools import this module outside a notebook.
 from lrlab.notebook import quiet_tensorflow  # noqa: E402
@@ -137,6 +146,43 @@ class WarmupSchedule(keras.optimizers.schedules.LearningRateSchedule):
         ### END SOLUTION
 
 
+@keras.saving.register_keras_serializable(package="lrlab_exercises")
+class WSDSchedule(keras.optimizers.schedules.LearningRateSchedule):
+    """Warmup-stable-decay: the LR rises linearly from 0 at step 0 to `peak_learning_rate` at
+    step `warmup_steps`, stays there until step `warmup_steps + stable_steps`, falls linearly to
+    0 at step `warmup_steps + stable_steps + decay_steps`, and stays 0 after. It must work
+    inside `fit` (graph mode: use `ops`, not `math`/`np`/`if` on `step`) and survive
+    `model.save` / `load_model`."""
+
+    def __init__(self, peak_learning_rate, warmup_steps, stable_steps, decay_steps):
+        super().__init__()
+        ### BEGIN SOLUTION
+        self.peak_learning_rate = peak_learning_rate
+        self.warmup_steps = warmup_steps
+        self.stable_steps = stable_steps
+        self.decay_steps = decay_steps
+        ### END SOLUTION
+
+    def __call__(self, step):
+        ### BEGIN SOLUTION
+        step = ops.cast(step, "float32")
+        warm = ops.minimum(step / self.warmup_steps, 1.0)
+        end = self.warmup_steps + self.stable_steps + self.decay_steps
+        cool = ops.clip((end - step) / self.decay_steps, 0.0, 1.0)
+        return self.peak_learning_rate * ops.minimum(warm, cool)
+        ### END SOLUTION
+
+    def get_config(self):
+        ### BEGIN SOLUTION
+        return {
+            "peak_learning_rate": self.peak_learning_rate,
+            "warmup_steps": self.warmup_steps,
+            "stable_steps": self.stable_steps,
+            "decay_steps": self.decay_steps,
+        }
+        ### END SOLUTION
+
+
 def step_decay_schedule(initial_lr, factor, step_size, steps_per_epoch, epochs):
     """Return a schedule object from `keras.optimizers.schedules` that an optimizer can use for
     `epochs` epochs of `steps_per_epoch` optimizer steps each: at every step it must give the
@@ -166,6 +212,22 @@ def plan_learning_rate(steps_per_epoch, epochs):
         warmup_steps=steps_per_epoch,
     )
     return keras.optimizers.Adam(learning_rate=schedule)
+    ### END SOLUTION
+
+
+def resume_training(checkpoint_path, x, y, batch_size, initial_epoch, epochs, callbacks):
+    """Continue a run from the `.keras` file at `checkpoint_path` (saved after `initial_epoch`
+    epochs) until epoch `epochs`, on (x, y) with `batch_size`, giving `callbacks` to `fit`, so
+    every step uses the learning rate an uninterrupted run would. Return the trained model."""
+    import keras
+
+    ### BEGIN SOLUTION
+    # The whole model: weights, the compiled optimizer and its step counter (so its schedule
+    # continues), and `initial_epoch` so epoch-indexed callbacks continue too.
+    model = keras.models.load_model(checkpoint_path)
+    model.fit(x, y, batch_size=batch_size, initial_epoch=initial_epoch, epochs=epochs,
+              callbacks=callbacks, verbose=0)
+    return model
     ### END SOLUTION
 
 

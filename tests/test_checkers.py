@@ -316,6 +316,10 @@ WRONG = {
         "keeps decay=0": _keras2_with(_inverse_time, keep_zero_decay=True),
         "returns None": lambda kwargs: None,
         "returns an optimizer": lambda kwargs: keras.optimizers.SGD(learning_rate=0.1),
+        "a plain function of the step": _keras2_with(lambda lr, k: (lambda step: lr / (1 + k * step))),
+        "decays per epoch (staircase)": _keras2_with(
+            lambda lr, k: keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=k * 10, staircase=True)),
+        "drops momentum": lambda kwargs: {"learning_rate": float(kwargs.get("lr", kwargs.get("learning_rate")))},
     },
     "classify_curve": {
         "ignores NaN": _curve_nan_blind,
@@ -375,7 +379,9 @@ def test_plausible_wrong_answers_fail_with_a_hint(exercise_id, answer):
 
 
 def test_every_function_checker_has_a_table_of_wrong_answers():
-    class_or_training = {"warmup_schedule", "plan_learning_rate"}  # their tables are below
+    # their tables are below
+    class_or_training = {"warmup_schedule", "plan_learning_rate", "layerwise_learning_rates", "resume_training",
+                         "wsd_schedule"}
     assert set(WRONG) == set(exercises.EXERCISES) - class_or_training
 
 
@@ -533,15 +539,50 @@ def test_the_keras2_spellings_in_the_cases_really_fail_or_are_ignored_in_keras3(
     assert float(optimizer.learning_rate) == pytest.approx(0.1)  # never decays
 
 
-def test_a_keras2_answer_written_differently_also_passes():
-    def answer(kwargs):
-        out = {k: v for k, v in kwargs.items() if k not in ("lr", "decay")}
-        lr = float(kwargs.get("lr", kwargs.get("learning_rate")))
-        k = kwargs.get("decay", 0)
-        out["learning_rate"] = (lambda step: lr / (1 + k * np.asarray(step, float))) if k else lr
-        return out
+class _Keras2Decay(keras.optimizers.schedules.LearningRateSchedule):
+    """Keras 2's time-based decay, written by hand as a schedule (a right answer)."""
 
-    assert check("keras2_to_keras3", answer).passed
+    def __init__(self, lr, k):
+        self.lr, self.k = lr, k
+
+    def __call__(self, step):
+        return self.lr / (1.0 + self.k * keras.ops.cast(step, "float32"))
+
+
+def _keras2_written_differently(kwargs, make_schedule, explicit_defaults=False):
+    out = {k: v for k, v in kwargs.items() if k not in ("lr", "decay")}
+    lr = float(kwargs.get("lr", kwargs.get("learning_rate")))
+    k = kwargs.get("decay", 0)
+    out["learning_rate"] = make_schedule(lr, k) if k else lr
+    if explicit_defaults:
+        out.setdefault("momentum", 0.0)
+        out.setdefault("nesterov", False)
+    return out
+
+
+RIGHT_KERAS2 = {
+    "a hand-written LearningRateSchedule": lambda kwargs: _keras2_written_differently(kwargs, _Keras2Decay),
+    "InverseTimeDecay with keyword arguments": lambda kwargs: _keras2_written_differently(
+        kwargs, lambda lr, k: keras.optimizers.schedules.InverseTimeDecay(
+            initial_learning_rate=lr, decay_steps=1, decay_rate=k, staircase=False)),
+    "SGD's defaults written out": lambda kwargs: _keras2_written_differently(kwargs, _inverse_time, explicit_defaults=True),
+    "decay_steps=10 with decay_rate=10*k (the same curve)": lambda kwargs: _keras2_written_differently(
+        kwargs, lambda lr, k: keras.optimizers.schedules.InverseTimeDecay(lr, 10, 10 * k)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(RIGHT_KERAS2))
+def test_keras2_answers_written_differently_also_pass(name):
+    assert check("keras2_to_keras3", RIGHT_KERAS2[name]).passed
+
+
+def test_a_plain_function_of_the_step_fails_because_keras3_cannot_train_with_it():
+    # Keras 3 calls a callable learning rate with no argument: such an answer cannot train.
+    answer = lambda kwargs: _keras2_written_differently(  # noqa: E731
+        kwargs, lambda lr, k: (lambda step: lr / (1 + k * np.asarray(step, float))))
+    result = check("keras2_to_keras3", answer)
+    assert not result.passed
+    assert "no argument" in result.message and "step 0" in result.message, result.message
 
 
 def test_keras2_is_registered_with_a_longer_timeout_for_the_first_keras_call():
@@ -971,6 +1012,12 @@ def _wrong_answers(exercise_id):
         answers += [_defined_by(source, exercise_id) for _, source, _ in WRONG_WARMUP]
     if exercise_id == "plan_learning_rate":
         answers += [answer for _, answer, _ in WRONG_PLANS]
+    if exercise_id == "layerwise_learning_rates":
+        answers += [answer for answer, _ in LAYERWISE_WRONG]
+    if exercise_id == "resume_training":
+        answers += [answer for answer, _ in RESUME_WRONG]
+    if exercise_id == "wsd_schedule":
+        answers += [_defined_by(source, exercise_id) for _, source, _ in WRONG_WSD]
     return answers + [lambda *args, **kwargs: None, lambda *args, **kwargs: "not an answer"]
 
 
@@ -985,3 +1032,276 @@ def test_no_verdict_for_a_wrong_answer_contains_the_reference_expression(exercis
         verdict = "".join(result.message.split())
         leaked = sorted(key for key in keys if key in verdict)
         assert not leaked, f"the verdict writes the answer {leaked}: {result.message}"
+
+
+# ==== lesson 08: layerwise_learning_rates and resume_training ========================================
+# The reference-passes / stub-not-attempted / solution-cell tests above cover both ids.
+
+# ---- layerwise_learning_rates ------------------------------------------------------------------
+
+def _layerwise_raises(n, base, decay):
+    return [base / 0 for _ in range(n)]
+
+
+LAYERWISE_WRONG = [
+    (lambda n, b, d: [b * d ** (n - i) for i in range(n)], "off by one"),  # depth one too deep
+    (lambda n, b, d: [b * d ** (n - 2 - i) for i in range(n)], "off by one"),  # depth one too shallow
+    (lambda n, b, d: [b * d ** i for i in range(n)], "wrong end"),  # the input layer gets base_lr
+    (lambda n, b, d: [b * d ** (n - 1 - i) for i in range(n - 1)], "values, expected"),  # wrong length
+    (lambda n, b, d: [b * d ** (n - 1 - i) for i in range(n + 1)][1:] + [b], "values, expected"),
+    (lambda n, b, d: [int(b * d ** (n - 1 - i)) if b >= 1 else b * d ** (n - 1 - i) for i in range(n)], "int"),
+    (lambda n, b, d: [float("nan")] * n, "finite"),
+    (lambda n, b, d: [b * d * (n - 1 - i) for i in range(n)], "expected ["),  # d * depth, not d ** depth
+    (lambda n, b, d: [b * d ** (n - 1 - i) for i in range(n)][0], "expected a list"),  # a number
+    (lambda n, b, d: {i: b * d ** (n - 1 - i) for i in range(n)}, "expected a list"),
+    (lambda n, b, d: np.full((n, 1), b), "shape"),
+    (lambda n, b, d: [str(b)] * n, "expected numbers"),
+    (lambda n, b, d: [True] * n, "expected numbers"),
+    (lambda n, b, d: None, "expected a list"),
+    (_layerwise_raises, "ZeroDivisionError"),
+]
+
+
+@pytest.mark.parametrize("answer, words", LAYERWISE_WRONG)
+def test_layerwise_wrong_answers_fail_with_the_right_hint(answer, words):
+    result = check("layerwise_learning_rates", answer)
+    assert result.status == exercises.FAILED, result
+    assert words in result.message, result.message
+
+
+def _layerwise_accumulating(n, base, decay):
+    rates, lr = [], base
+    for _ in range(n):
+        rates.insert(0, lr)
+        lr *= decay
+    return rates
+
+
+LAYERWISE_RIGHT = [
+    _layerwise_accumulating,  # multiply down from the head
+    lambda n, b, d: tuple(b * d ** (n - 1 - i) for i in range(n)),
+    lambda n, b, d: b * d ** np.arange(n - 1, -1, -1.0),  # a NumPy array
+    lambda n, b, d: list(b * np.power(d, np.arange(n)[::-1])),  # NumPy floats in a list
+    lambda n, b, d: [float(np.float32(b * d ** (n - 1 - i))) for i in range(n)],  # float32 precision
+]
+
+
+@pytest.mark.parametrize("answer", LAYERWISE_RIGHT)
+def test_layerwise_honest_alternatives_pass(answer):
+    result = check("layerwise_learning_rates", answer)
+    assert result.passed, result
+
+
+# ---- resume_training ---------------------------------------------------------------------------
+
+def _no_initial_epoch(path, x, y, batch_size, initial_epoch, epochs, callbacks):
+    model = keras.models.load_model(path)
+    model.fit(x, y, batch_size=batch_size, epochs=epochs - initial_epoch, callbacks=callbacks, verbose=0)
+    return model
+
+
+def _all_epochs_again(path, x, y, batch_size, initial_epoch, epochs, callbacks):
+    model = keras.models.load_model(path)
+    model.fit(x, y, batch_size=batch_size, epochs=epochs, callbacks=callbacks, verbose=0)
+    return model
+
+
+def _epochs_as_a_count(path, x, y, batch_size, initial_epoch, epochs, callbacks):
+    model = keras.models.load_model(path)
+    model.fit(x, y, batch_size=batch_size, initial_epoch=initial_epoch, epochs=epochs - initial_epoch,
+              callbacks=callbacks, verbose=0)
+    return model
+
+
+def _recompiled(path, x, y, batch_size, initial_epoch, epochs, callbacks):
+    model = keras.models.load_model(path)  # then a new optimizer with the same schedule: step 0 again
+    schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=2, decay_rate=0.5)
+    model.compile(keras.optimizers.SGD(schedule), "sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=batch_size, initial_epoch=initial_epoch, epochs=epochs, callbacks=callbacks, verbose=0)
+    return model
+
+
+def _weights_only(path, x, y, batch_size, initial_epoch, epochs, callbacks):
+    old = keras.models.load_model(path)
+    model = keras.models.clone_model(old)  # rebuilt from the architecture: a fresh optimizer
+    model.set_weights(old.get_weights())
+    model.compile(keras.optimizers.SGD(keras.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5)),
+                  "sparse_categorical_crossentropy")
+    model.fit(x, y, batch_size=batch_size, initial_epoch=initial_epoch, epochs=epochs, callbacks=callbacks, verbose=0)
+    return model
+
+
+def _no_callbacks(path, x, y, batch_size, initial_epoch, epochs, callbacks):
+    model = keras.models.load_model(path)
+    model.fit(x, y, batch_size=batch_size, initial_epoch=initial_epoch, epochs=epochs, verbose=0)
+    return model
+
+
+def _wrong_batch_size(path, x, y, batch_size, initial_epoch, epochs, callbacks):
+    model = keras.models.load_model(path)
+    model.fit(x, y, batch_size=batch_size // 2, initial_epoch=initial_epoch, epochs=epochs, callbacks=callbacks, verbose=0)
+    return model
+
+
+def _returns_nothing(path, x, y, batch_size, initial_epoch, epochs, callbacks):
+    solutions.resume_training(path, x, y, batch_size, initial_epoch, epochs, callbacks)
+
+
+def _returns_history(path, x, y, batch_size, initial_epoch, epochs, callbacks):
+    model = keras.models.load_model(path)
+    return model.fit(x, y, batch_size=batch_size, initial_epoch=initial_epoch, epochs=epochs, callbacks=callbacks,
+                     verbose=0)
+
+
+def _raises_io(path, *args):
+    return keras.models.load_model(path + ".missing")
+
+
+RESUME_WRONG = [
+    (_no_initial_epoch, "initial_epoch"),
+    (_all_epochs_again, "trained 12 steps, expected 6"),
+    (_epochs_as_a_count, "trained no step"),
+    (_recompiled, "started again at 0"),
+    (_weights_only, "started again at 0"),
+    (_no_callbacks, "pass `callbacks`"),
+    (_wrong_batch_size, "expected 6"),
+    (_returns_nothing, "return the model"),
+    (_returns_history, "return the model"),
+    (_raises_io, "raised ValueError"),
+]
+
+
+@pytest.mark.parametrize("answer, words", RESUME_WRONG, ids=lambda a: getattr(a, "__name__", ""))
+def test_resume_wrong_answers_fail_with_the_right_hint(answer, words):
+    result = check("resume_training", answer)
+    assert result.status == exercises.FAILED, result
+    assert words in result.message, result.message
+
+
+def _epoch_by_epoch(path, x, y, batch_size, initial_epoch, epochs, callbacks):
+    model = keras.saving.load_model(path)
+    for epoch in range(initial_epoch, epochs):
+        model.fit(x, y, batch_size=batch_size, initial_epoch=epoch, epochs=epoch + 1, callbacks=list(callbacks),
+                  shuffle=False, verbose=0)
+    return model
+
+
+def test_resume_an_honest_alternative_passes():
+    result = check("resume_training", _epoch_by_epoch)
+    assert result.passed, result
+
+
+def test_the_resume_checkers_expected_lrs_are_those_of_an_uninterrupted_run():
+    from lrlab import fine_tuning
+
+    x, y = checkers._resume_data()
+    batch, epochs = checkers._RESUME["batch_size"], checkers._RESUME["epochs"]
+    per_epoch = -(-len(x) // batch)
+    for _, learning_rate, extra_callbacks, expected_lr, _ in checkers._resume_cases():
+        recorder = fine_tuning.StepLearningRateRecorder()
+        checkers._resume_model(learning_rate()).fit(x, y, batch_size=batch, epochs=epochs, verbose=0,
+                                                    callbacks=extra_callbacks() + [recorder])
+        assert recorder.steps == list(range(epochs * per_epoch))
+        np.testing.assert_allclose(recorder.learning_rates,
+                                   [expected_lr(t, t // per_epoch) for t in recorder.steps], rtol=1e-6)
+
+
+# ==== lesson 09: wsd_schedule ===========================================================================
+
+# ---- wsd_schedule: wrong answers fail with a hint, right ones written differently pass -------------
+
+WSD_REFERENCE = grading.solution_source("wsd_schedule")
+
+
+def _wsd_variant(old, new):
+    assert old in WSD_REFERENCE, old
+    return WSD_REFERENCE.replace(old, new)
+
+
+def _wsd_with_call(body):
+    """The reference with `__call__`'s body replaced by `body` (8-space indented lines)."""
+    start = WSD_REFERENCE.index("    def __call__(self, step):\n") + len("    def __call__(self, step):\n")
+    stop = WSD_REFERENCE.index("    def get_config(self):")
+    return WSD_REFERENCE[:start] + body + "\n" + WSD_REFERENCE[stop:]
+
+
+_WSD_IF_ON_STEP = """\
+        w, s, d, peak = self.warmup_steps, self.stable_steps, self.decay_steps, self.peak_learning_rate
+        if step < w:
+            return peak * step / w
+        if step <= w + s:
+            return peak
+        if step < w + s + d:
+            return peak * (w + s + d - step) / d
+        return 0.0"""
+
+# (what is wrong, the cell's source, words the verdict must contain)
+WRONG_WSD = [
+    ("peak a step late", _wsd_variant("step / self.warmup_steps", "step / (self.warmup_steps + 1)"), "one step late"),
+    ("peak a step early", _wsd_variant("step / self.warmup_steps", "(step + 1) / self.warmup_steps"), "one step early"),
+    ("decay starts a step late (boundary off by one)",
+     _wsd_variant("end = self.warmup_steps + self.stable_steps + self.decay_steps",
+                  "end = self.warmup_steps + self.stable_steps + self.decay_steps + 1"), "decay starts one step late"),
+    ("decay starts a step early (boundary off by one)",
+     _wsd_variant("(end - step) / self.decay_steps", "(end - step - 1) / self.decay_steps"), "decay starts one step early"),
+    ("decays to the wrong floor", _wsd_variant("0.0, 1.0)", "0.1, 1.0)"), "instead of 0"),
+    ("no floor at all: goes negative",
+     _wsd_variant("ops.clip((end - step) / self.decay_steps, 0.0, 1.0)", "ops.minimum((end - step) / self.decay_steps, 1.0)"),
+     "negative"),
+    ("ramp never capped at the peak",
+     _wsd_variant("ops.minimum(step / self.warmup_steps, 1.0)", "step / self.warmup_steps")
+     .replace("ops.clip((end - step) / self.decay_steps, 0.0, 1.0)", "ops.maximum((end - step) / self.decay_steps, 0.0)"),
+     "stays at the peak"),
+    ("cosine cooldown instead of linear",
+     _wsd_variant("cool = ops.clip((end - step) / self.decay_steps, 0.0, 1.0)",
+                  "cool = 0.5 * (1 + ops.cos(3.141592653589793 * ops.clip((step - end + self.decay_steps) / self.decay_steps, 0.0, 1.0)))"),
+     "cooldown is linear"),
+    ("no warm-up", _wsd_variant("warm = ops.minimum(step / self.warmup_steps, 1.0)", "warm = 1.0"), "at step 0 the LR is 0"),
+    ("Python if on the step", _wsd_with_call(_WSD_IF_ON_STEP), "graph mode"),
+    ("no get_config", WSD_REFERENCE[: WSD_REFERENCE.index("    def get_config(self):")].rstrip() + "\n", "no get_config()"),
+    ("get_config with a wrong key", _wsd_variant('"decay_steps": self.decay_steps,', '"steps": self.decay_steps,'),
+     "get_config() returned"),
+    ("not registered", WSD_REFERENCE.replace(_REGISTER, ""), "not registered"),
+    ("not a schedule",
+     WSD_REFERENCE.replace("class WSDSchedule(keras.optimizers.schedules.LearningRateSchedule):", "class WSDSchedule:")
+     .replace("        super().__init__()\n", "").replace(_REGISTER, ""),
+     "LearningRateSchedule"),
+    ("crashes", _wsd_variant('step = ops.cast(step, "float32")', 'step = ops.cast(step, "float32") / undefined_name'),
+     "NameError"),
+]
+
+
+@pytest.mark.parametrize("source, words", [pytest.param(s, w, id=name) for name, s, w in WRONG_WSD])
+def test_wrong_wsd_schedules_fail_with_a_helpful_hint(source, words):
+    result = check("wsd_schedule", _defined_by(source, "wsd_schedule"))
+    assert result.status == exercises.FAILED, result
+    assert words in result.message, result.message
+    assert "Traceback" not in result.message
+
+
+RIGHT_WSD = [
+    ("warm-up left uncapped: the clipped cooldown caps it",
+     _wsd_variant("ops.minimum(step / self.warmup_steps, 1.0)", "step / self.warmup_steps")),
+    ("ops.where by phase", _wsd_with_call("""\
+        step = ops.cast(step, "float32")
+        w, s, d = self.warmup_steps, self.stable_steps, self.decay_steps
+        lr = ops.where(step < w, self.peak_learning_rate * step / w, self.peak_learning_rate)
+        lr = ops.where(step > w + s, self.peak_learning_rate * (w + s + d - step) / d, lr)
+        return ops.maximum(lr, 0.0)""")),
+    ("tf ops, one expression", _wsd_with_call("""\
+        import tensorflow as tf
+        step = tf.cast(step, tf.float32)
+        up = step / self.warmup_steps
+        down = (self.warmup_steps + self.stable_steps + self.decay_steps - step) / self.decay_steps
+        return self.peak_learning_rate * tf.maximum(0.0, tf.minimum(tf.minimum(up, 1.0), down))""")),
+    ("extra name argument in the config",
+     _wsd_variant("def __init__(self, peak_learning_rate, warmup_steps, stable_steps, decay_steps):",
+                  "def __init__(self, peak_learning_rate, warmup_steps, stable_steps, decay_steps, name=None):")
+     .replace('            "decay_steps": self.decay_steps,\n', '            "decay_steps": self.decay_steps,\n            "name": None,\n')),
+]
+
+
+@pytest.mark.parametrize("source", [pytest.param(s, id=name) for name, s in RIGHT_WSD])
+def test_right_wsd_schedules_written_differently_pass(source):
+    result = check("wsd_schedule", _defined_by(source, "wsd_schedule"))
+    assert result.passed, result.message

@@ -140,3 +140,43 @@ def test_custom_schedule_trains_in_graph_mode_and_survives_save_load(tmp_path, d
 def test_bad_arguments(call, name):
     with pytest.raises(ValueError, match=f"`{name}`.*Received: {name}="):
         call()
+
+
+# ---- WarmupStableDecay ---------------------------------------------------------------------------
+
+WSD = (0.3, 7, 11, 5)  # peak_learning_rate, warmup_steps, stable_steps, decay_steps
+
+
+@pytest.mark.parametrize("w, s, d", [(7, 11, 5), (0, 3, 4), (5, 0, 1), (1, 1, 1)])
+def test_warmup_stable_decay_matches_its_closed_form_at_every_boundary_eagerly_and_in_graph_mode(w, s, d):
+    import tensorflow as tf
+
+    schedule = keras_schedules.WarmupStableDecay(0.3, w, s, d)
+    steps = sorted({max(k, 0) for k in (0, 1, w - 1, w, w + 1, w + s - 1, w + s, w + s + 1,
+                                         w + s + d - 1, w + s + d, w + s + d + 1, 3 * (w + s + d) + 2)})
+    want = schedules.warmup_stable_decay(np.array(steps), 0.3, w, s, d)
+    traced = tf.function(lambda step: schedule(step))
+    np.testing.assert_allclose([float(schedule(k)) for k in steps], want, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose([float(traced(tf.constant(k, tf.int64))) for k in steps], want, rtol=1e-6, atol=1e-8)
+
+
+def test_warmup_stable_decay_saves_and_loads_with_a_model(tmp_path):
+    schedule = keras_schedules.WarmupStableDecay(*WSD)
+    assert keras_schedules.WarmupStableDecay.from_config(schedule.get_config()).get_config() == schedule.get_config()
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+    model.compile(keras.optimizers.Adam(schedule), "mse")
+    x, y = np.ones((8, 3), "float32"), np.zeros((8, 1), "float32")
+    model.fit(x, y, batch_size=4, epochs=3, verbose=0)  # 6 steps, in graph mode
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras").optimizer
+    assert isinstance(loaded._learning_rate, keras_schedules.WarmupStableDecay) and int(loaded.iterations) == 6
+    assert float(loaded.learning_rate) == pytest.approx(schedules.warmup_stable_decay(6, *WSD))
+
+
+@pytest.mark.parametrize("args, name", [
+    ((0.0, 1, 1, 1), "peak_learning_rate"), ((0.1, -1, 1, 1), "warmup_steps"), ((0.1, 1, 2.5, 1), "stable_steps"),
+    ((0.1, 1, 1, 0), "decay_steps"),
+])
+def test_warmup_stable_decay_bad_arguments_name_the_argument(args, name):
+    with pytest.raises(ValueError, match=f"`{name}`.*Received: {name}="):
+        keras_schedules.WarmupStableDecay(*args)

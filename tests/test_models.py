@@ -63,3 +63,35 @@ def test_train_digits_is_seeded_and_counts_global_steps():
     # a function making the optimizer, as inside a strategy's scope
     model = models.train_digits(lambda: keras.optimizers.SGD(0.05), x[:256], y[:256], batch_size=128, epochs=1)
     assert int(model.optimizer.iterations) == 2
+
+
+# ---- branch: fork a training run (lesson 09's WSD cooldowns) -----------------------------------
+
+def _tiny_model():
+    import keras
+
+    keras.utils.set_random_seed(0)
+    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="tanh"), keras.layers.Dense(1)])
+
+
+def test_branch_copies_weights_and_optimizer_state_so_both_continue_alike():
+    import keras
+
+    from lrlab.keras_schedules import WarmupStableDecay
+
+    x = np.random.default_rng(0).standard_normal((16, 4)).astype("float32")
+    y = x[:, :1] * 2
+    model = _tiny_model()
+    model.compile(keras.optimizers.Adam(WarmupStableDecay(0.05, 2, 10, 4)), "mse")
+    model.fit(x, y, batch_size=16, epochs=5, verbose=0, shuffle=False)
+    copy = models.branch(model, WarmupStableDecay(0.05, 2, 10, 4), loss="mse")
+    assert int(copy.optimizer.iterations) == 5 and copy.optimizer is not model.optimizer
+    for m in (model, copy):
+        m.fit(x, y, batch_size=16, epochs=1, verbose=0, shuffle=False)
+    for a, b in zip(model.get_weights(), copy.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_branch_needs_a_trained_model():
+    with pytest.raises(ValueError, match="`model`"):
+        models.branch(_tiny_model(), 0.1, loss="mse")

@@ -196,3 +196,32 @@ def test_bad_arguments_name_the_argument_and_echo_the_value(fn, args, name):
     with pytest.raises(ValueError, match=f"`{name}`.*Received: {name}=") as error:
         fn(*args)
     assert "Argument" in str(error.value)
+
+
+# ---- warmup_stable_decay ---------------------------------------------------------------------
+
+WSD = (0.3, 7, 11, 5)  # peak_lr, warmup_steps, stable_steps, decay_steps
+
+
+def test_warmup_stable_decay_phases_by_hand():
+    peak, w, s, d = WSD
+    steps = [0, 1, w - 1, w, w + 1, w + s - 1, w + s, w + s + 1, w + s + d - 1, w + s + d, w + s + d + 1, 500]
+    by_hand = [0.0, peak / w, peak * (w - 1) / w, peak, peak, peak, peak, peak * (d - 1) / d, peak / d, 0.0, 0.0, 0.0]
+    np.testing.assert_allclose(schedules.warmup_stable_decay(np.array(steps), *WSD), by_hand, rtol=1e-12, atol=1e-15)
+    assert isinstance(schedules.warmup_stable_decay(3, *WSD), float)
+
+
+def test_warmup_stable_decay_warms_up_along_linear_warmup_and_without_warmup_starts_at_the_peak():
+    peak, w, s, d = WSD
+    steps = np.arange(w + s + 1)
+    np.testing.assert_allclose(schedules.warmup_stable_decay(steps, *WSD), schedules.linear_warmup(steps, 0.0, peak, w))
+    assert schedules.warmup_stable_decay(0, peak, 0, 4, 2) == peak
+
+
+@pytest.mark.parametrize("args, name", [
+    ((3, 0.0, 1, 1, 1), "peak_lr"), ((3, 0.1, -1, 1, 1), "warmup_steps"), ((3, 0.1, 1, 2.5, 1), "stable_steps"),
+    ((3, 0.1, 1, 1, 0), "decay_steps"), ((-1, 0.1, 1, 1, 1), "step"),
+])
+def test_warmup_stable_decay_bad_arguments_name_the_argument(args, name):
+    with pytest.raises(ValueError, match=f"`{name}`.*Received: {name}="):
+        schedules.warmup_stable_decay(*args)
