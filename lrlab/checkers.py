@@ -506,8 +506,9 @@ def _verify_classify_curve(call):
         where = f"classify_curve({short(losses)})"
         got = call(losses.copy())
         if not isinstance(got, str) or got not in diagnosis.DIAGNOSES:
-            extra = (" (\"oscillating\" names weights that zig-zag while converging; a loss curve that "
-                     "keeps climbing back up is \"unstable\")" if got == "oscillating" else "")
+            extra = (" (this course does not say \"oscillating\": weights that zig-zag while they converge "
+                     "\"converge with overshoot\", and a loss curve that keeps climbing back up is \"unstable\")"
+                     if got == "oscillating" else "")
             return (f"{where} returned {short(got)}; expected one of "
                     f"{', '.join(map(repr, diagnosis.DIAGNOSES))}{extra}.")
         if got not in accepted:
@@ -527,19 +528,13 @@ def _warmup_lr(step):
 
 def _save_and_load(schedule, steps_done):
     """Save a tiny model whose optimizer uses `schedule`, load it back; return the optimizer."""
-    import os
-    import tempfile
-
     import keras
 
     model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=schedule), loss="mse")
     model.optimizer.build(model.trainable_variables)
     model.optimizer.iterations.assign(steps_done)
-    with tempfile.TemporaryDirectory() as folder:
-        path = os.path.join(folder, "model.keras")
-        model.save(path)
-        return keras.models.load_model(path).optimizer
+    return models.save_and_load(model).optimizer
 
 
 def _warmup_values_at_the_telling_steps(schedule):

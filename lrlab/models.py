@@ -115,6 +115,24 @@ def train_digits(optimizer, x, y, *, batch_size, epochs, strategy=None, callback
     return model
 
 
+def save_and_load(model):
+    """Save `model` to a temporary `.keras` file and load it back: a real round trip, as
+    `model.save` then `keras.models.load_model` in a later session would do.
+
+    Returns:
+        The loaded model (its optimizer, step counter and schedule included).
+    """
+    import os
+    import tempfile
+
+    import keras
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "model.keras")
+        model.save(path)
+        return keras.models.load_model(path)
+
+
 def capstone_model():
     """The model the lesson-07 student never sees: a 16-32-32-3 ReLU MLP, seeded, uncompiled.
 

@@ -8,6 +8,28 @@ import warnings
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 
 
+def describe_error(error, find=None, sentences=1):
+    """An exception as a lesson prints it: its type and the first `sentences` sentences of its
+    first meaningful line (or of the line from `find` on), without TensorFlow's traceback lines,
+    run-specific tensor names or Keras's module paths.
+
+    >>> describe_error(ValueError("Bad value. More detail."))
+    'ValueError: Bad value.'
+    """
+    import re
+
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    if find is None:
+        line = next((line for line in lines if not line.startswith(("in user code", "File "))), "")
+    else:
+        line = next(line for line in lines if find in line)
+        line = line[line.index(find):]
+    line = re.sub(r"\(\S+:\d+\)", "(<tensor>)", line)
+    line = re.sub(r"<class '(?:\w+\.)*(\w+)'>", r"\1", line)  # <class 'keras.src....SGD'> -> SGD
+    parts = re.split(r"(?<=[.!?])\s+(?=[A-Z`@])", line)  # sentence ends: "tf.Tensor" is not one
+    return f"{type(error).__name__}: {' '.join(parts[:sentences])}"
+
+
 def quiet_tensorflow():
     """Silence TensorFlow's C++ and Python logs. Must run before TensorFlow is first imported.
 

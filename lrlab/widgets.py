@@ -124,7 +124,7 @@ class DescentExplorer1D(Explorer):
     """Gradient descent on f(x) = c/2 x²: drag the learning rate and the start point.
 
     Left: the loss curve with the path of iterates. Right: |x_k| per step on a log scale, so
-    slow convergence, oscillation and divergence are all visible at once.
+    slow convergence, overshoot and divergence are all visible at once.
     """
 
     def __init__(self, curvature=1.0, lr=0.3, x0=3.0, steps=20):
@@ -157,9 +157,9 @@ class DescentExplorer1D(Explorer):
         if abs(factor) >= 1:
             verdict = "diverges" if abs(factor) > 1 else "bounces forever"
         elif factor < 0:
-            verdict = "converges while oscillating"
+            verdict = "converges with overshoot (a zig-zag)"
         else:
-            verdict = "converges monotonically"
+            verdict = "converges smoothly"
         return (f"lr = {lr:.3g}: each step multiplies x by 1 − lr·c = {factor:+.3f}, so it "
                 f"<b>{verdict}</b> (stability limit 2/c = {limit:.3g}).")
 

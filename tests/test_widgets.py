@@ -319,3 +319,64 @@ def test_all_lists_every_public_name_and_nothing_else():
     public = {name for name, value in vars(widgets).items()
               if not name.startswith("_") and getattr(value, "__module__", None) == widgets.__name__}
     assert set(widgets.__all__) == public
+
+
+# ---- EdgeOfStabilityExplorer: replays lesson 09's recorded runs ----------------------------------
+
+def _fake_runs():
+    from lrlab import sharpness
+
+    steps = np.arange(0, 101, 10)
+    return [sharpness.GradientDescentRun(lr, np.linspace(1.0, 0.1, 101) * (1 + 0.05 * np.sin(np.arange(101))),
+                                         steps, np.minimum(0.5 + 0.1 * steps, 1.9 / lr)) for lr in (0.5, 1.0)]
+
+
+def test_edge_of_stability_explorer_replays_the_chosen_run_up_to_the_step():
+    explorer = widgets.EdgeOfStabilityExplorer(_fake_runs())
+    assert explorer.controls["lr"].value == "1" and explorer.controls["step"].value == 100
+    assert "95% of 2/α = 2" in explorer.status.value
+    image = explorer.image.value
+    explorer.controls["step"].value = 35
+    xs, _ = explorer.loss_line.get_data()
+    assert len(xs) == 36 and explorer.image.value != image
+    sx, _ = explorer.sharp_line.get_data()
+    assert list(sx) == [0, 10, 20, 30] and "measured at step 30" in explorer.status.value
+    explorer.controls["lr"].value = "0.5"
+    assert explorer.limit_line.get_data()[1][0] == pytest.approx(4.0)
+
+
+@pytest.mark.parametrize("runs", [[], None, [1.0]])
+def test_edge_of_stability_explorer_rejects_what_is_not_a_list_of_runs(runs):
+    with pytest.raises(ValueError, match="`runs`"):
+        widgets.EdgeOfStabilityExplorer(runs)
+
+
+# ---- the Explorer base and the shared learning-rate slider (issue 16, items 9 and 10) ----------
+
+@pytest.mark.parametrize("value, low, high", [(0.3, 1e-2, 3.0), (0.05, 1e-3, 0.3), (0.1, 1e-3, 1.0), (1e-3, 1e-3, 1.0)])
+def test_lr_slider_steps_about_a_twentieth_of_a_decade_from_a_grid_through_its_value(value, low, high):
+    """One arrow-key press in the browser is one `step` of the exponent, counted from `min`
+    (noUiSlider): ×1.12, not the ×1.023 of a 0.01 step; and the start value is on that grid, so
+    showing the slider does not snap it (0.3 used to become 0.302 on display)."""
+    slider = widgets._lr_slider(value, low, high)
+    assert (slider.min, slider.max) == pytest.approx((np.log10(low), np.log10(high)))
+    assert 0.045 <= slider.step <= 0.055
+    presses = (np.log10(value) - slider.min) / slider.step
+    assert presses == pytest.approx(round(presses), abs=1e-9)
+    assert slider.value == pytest.approx(value)
+
+
+def test_lr_slider_clamps_a_value_outside_its_range_as_floatlogslider_does():
+    assert widgets._lr_slider(10.0, 1e-2, 3.0).value == pytest.approx(3.0)
+
+
+def test_explorer_picture_is_shown_at_the_png_width_and_may_only_shrink():
+    """A VBox stretched the 720 px PNG to the notebook's width (~970 px), blurring its text."""
+    import io
+
+    import PIL.Image
+
+    explorer = DescentExplorer1D()
+    width, _ = PIL.Image.open(io.BytesIO(explorer.image.value)).size
+    layout = explorer.image.layout
+    assert layout.width == f"{width}px" and layout.max_width == "100%" and layout.height == "auto"
