@@ -13,7 +13,7 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help lab check install test execute wheelhouse test-browser browser-deps binder-deps colab-check floor-check clean
+.PHONY: help lab check release grade install test execute wheelhouse test-browser browser-deps binder-deps colab-check floor-check clean
 
 # `make help` prints each `##@` line as a heading, each `##  ` line as it is, and each
 # `target: ... ## text` line as "make target  text".
@@ -32,14 +32,27 @@ check: install ## Grade your exercises: a table exercise -> passed / failed / no
 	$(BIN)/python -m lrlab.grading $(NOTEBOOKS)
 
 ##@ Instructors
-##  make check NOTEBOOKS="their/*.ipynb"   grade students' copies (read-only; exits 0 only if all pass)
+##  make check NOTEBOOKS="their/*.ipynb"   grade one student's copies (read-only; exits 0 only if all pass)
+# nbgrader's course folder: source/ (solutions and hidden cases, from instructor/), release/, gradebook.db.
+COURSE ?= build/nbgrader
+SUBMISSIONS ?= $(COURSE)/submitted
+WORKERS ?= 2
+release: install ## nbgrader: build the course folder $(COURSE) and the student release (release/<lesson>/).
+	$(BIN)/python -m instructor.autograde release --course $(COURSE)
+
+grade: install ## nbgrader: autograde SUBMISSIONS=dir (<student>/<lesson>/<lesson>.ipynb) -> grades.csv and feedback.
+	@test -f $(COURSE)/gradebook.db || { echo "Run \`make release\` first (no $(COURSE)/gradebook.db)."; exit 2; }
+	$(BIN)/python -m instructor.autograde grade $(SUBMISSIONS) --course $(COURSE) --csv grades.csv --workers $(WORKERS)
 
 ##@ Course developers
 # JupyterLab reads overrides.json from the environment it runs in (<prefix>/share/jupyter/lab/settings),
 # so the course's defaults travel with .venv and never touch the student's own ~/.jupyter.
 # fetchNews "false": no "Would you like to get notified about official Jupyter news?" toast over lesson 00
 # (the feed needs the network anyway, and with it off JupyterLab also skips its update check).
+# saveState true: saving a notebook saves its widgets' state too, so a saved lesson reopened without
+# its kernel shows each explorer's last picture, not "Error displaying widget: model not found".
 # A student can still turn news on in Settings: user settings win over these defaults.
+# One file, tools/jupyterlab-overrides.json, which Binder's postBuild copies too.
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json
 
 install: $(STAMP) $(LAB_OVERRIDES) ## Only set up .venv: lrlab (editable) and the course's tools (the `course` extra).
@@ -52,9 +65,9 @@ $(STAMP): pyproject.toml tools/constraints.txt
 	$(PIP_INSTALL) -e ".[course]"
 	@touch $(STAMP)
 
-$(LAB_OVERRIDES): Makefile | $(STAMP)
+$(LAB_OVERRIDES): tools/jupyterlab-overrides.json | $(STAMP)
 	@mkdir -p $(dir $@)
-	@printf '%s\n' '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false"}}' > $@
+	cp $< $@
 
 test: install wheelhouse ## Run every unit test, doctest, exercise-checker test and strict nbval (about 6 minutes).
 	$(BIN)/python -m pytest
@@ -94,7 +107,7 @@ $(BINDER_STAMP): $(STAMP)
 	$(PIP_INSTALL) -e ".[course,binder]"
 	@touch $(BINDER_STAMP)
 
-test-browser: browser-deps ## Lesson 01 in headless Chromium: run all, drag a slider (screenshot in artifacts/).
+test-browser: install browser-deps ## Lessons 01, 03-05 in headless Chromium: every explorer, save and reopen (screenshots in artifacts/).
 	$(BIN)/python -m pytest tests/test_browser.py -v
 
 # Colab's own packages (it ships ipywidgets 7.7.1 and imports it at start-up), newest TensorFlow and Keras.

@@ -1,8 +1,8 @@
-"""Exercise cells in notebooks: generate them from `lrlab.solutions`, and grade them.
+"""Exercise cells in notebooks: find them, and grade them (`make check`).
 
 An exercise cell carries the metadata `{"lrlab": {"exercise": "<id>"}}` (and the tag
-"exercise"). Its source is generated: the solution function with its SOLUTION block replaced by
-`raise NotImplementedError`. Grading runs only those cells, each in a fresh namespace, and hands
+"exercise"). Its source is generated from the instructor's solutions (`instructor.cells`, not part
+of this package). Grading runs only those cells, each in a fresh namespace, and hands
 what they define to `lrlab.exercises.check`; the notebooks themselves are never modified.
 
 Command line (what `make check` runs):
@@ -10,44 +10,19 @@ Command line (what `make check` runs):
     python -m lrlab.grading [NOTEBOOK ...]    # default: notebooks/*.ipynb
 """
 
-import inspect
 import json
 import linecache
 import logging
 import pathlib
-import re
 import sys
-import textwrap
 
-from lrlab import exercises, solutions
+from lrlab import exercises
 
-__all__ = ["student_source", "solution_source", "exercise_cells", "grade", "main"]
+__all__ = ["exercise_cells", "run_cell", "grade", "main"]
 
 # The verdict on an untouched exercise where grading reports it (a terminal or a CSV), not under its cell.
 NOT_ATTEMPTED_HERE = ("replace `raise NotImplementedError` in its exercise cell with your code, save the notebook, "
                       "then grade it again.")
-_SOLUTION = re.compile(r"^( *)### BEGIN SOLUTION\n.*?^ *### END SOLUTION\n", re.S | re.M)
-# Imports an answer may need, added to the top of its cell when its body uses the name.
-_IMPORTS = {"np": "import numpy as np", "math": "import math", "keras": "import keras", "ops": "from keras import ops"}
-
-
-def _answer_source(exercise_id):
-    name = exercises.EXERCISES[exercise_id].name
-    source = textwrap.dedent(inspect.getsource(getattr(solutions, name)))
-    used = [line for alias, line in _IMPORTS.items() if re.search(rf"\b{alias}\.", source)]
-    return ("\n".join(used) + "\n\n\n" if used else "") + source
-
-
-def student_source(exercise_id):
-    """The exercise cell as students get it: the solution replaced by a stub."""
-    stub = r"\1# YOUR CODE HERE\n\1raise NotImplementedError\n"
-    return _SOLUTION.sub(stub, _answer_source(exercise_id)).rstrip("\n")
-
-
-def solution_source(exercise_id):
-    """The exercise cell with the reference solution filled in (markers removed)."""
-    source = re.sub(r"^ *### (BEGIN|END) SOLUTION\n", "", _answer_source(exercise_id), flags=re.M)
-    return source.rstrip("\n")
 
 
 def exercise_cells(notebook):
@@ -62,8 +37,12 @@ def exercise_cells(notebook):
     return found
 
 
-def _run_cell(exercise_id, source):
-    """Execute one exercise cell on its own; return the CheckResult for what it defines."""
+def run_cell(exercise_id, source, judge=None):
+    """Execute one exercise cell on its own; return the CheckResult for what it defines.
+
+    `judge(exercise_id, answer)` gives the verdict on what the cell defines; by default
+    `lrlab.exercises.check` (the autograder passes one that adds its hidden cases).
+    """
     spec = exercises.EXERCISES[exercise_id]
     namespace = {"__name__": "__exercise__"}
 
@@ -85,7 +64,7 @@ def _run_cell(exercise_id, source):
         return failed(f"the cell raised {exercises.error_text(error)}.")
     if spec.name not in namespace:
         return failed(f"the cell no longer defines `{spec.name}`.")
-    result = exercises.check(exercise_id, namespace[spec.name])
+    result = (judge or exercises.check)(exercise_id, namespace[spec.name])
     if result.status == exercises.NOT_ATTEMPTED:  # read in a terminal, not under the cell
         return exercises.CheckResult(exercise_id, result.status, NOT_ATTEMPTED_HERE)
     return result
@@ -94,7 +73,7 @@ def _run_cell(exercise_id, source):
 def grade(notebooks):
     """[(notebook name, CheckResult)] for every exercise cell in `notebooks`, in order."""
     return [
-        (pathlib.Path(path).name, _run_cell(exercise_id, source))
+        (pathlib.Path(path).name, run_cell(exercise_id, source))
         for path in notebooks
         for exercise_id, source in exercise_cells(path)
     ]

@@ -14,7 +14,8 @@ import keras
 import numpy as np
 import pytest
 
-from lrlab import checkers, data, diagnosis, exercises, finder, grading, models, schedules, solutions
+from lrlab import checkers, data, diagnosis, exercises, finder, grading, models, schedules
+from instructor import cells, solutions
 from lrlab.checkers import good_lr_window, range_test_curve
 from lrlab.exercises import check
 
@@ -57,13 +58,13 @@ def test_reference_solution_passes(exercise_id):
 
 @pytest.mark.parametrize("exercise_id", sorted(exercises.EXERCISES))
 def test_generated_stub_is_not_attempted(exercise_id):
-    result = check(exercise_id, _defined_by(grading.student_source(exercise_id), exercise_id))
+    result = check(exercise_id, _defined_by(cells.student_source(exercise_id), exercise_id))
     assert result.status == exercises.NOT_ATTEMPTED and not result.passed
 
 
 @pytest.mark.parametrize("exercise_id", sorted(exercises.EXERCISES))
 def test_solution_cell_runs_on_its_own_and_passes(exercise_id):
-    result = check(exercise_id, _defined_by(grading.solution_source(exercise_id), exercise_id))
+    result = check(exercise_id, _defined_by(cells.solution_source(exercise_id), exercise_id))
     assert result.passed, result
 
 
@@ -740,7 +741,7 @@ def test_range_test_curve_nan_tail():
 
 # ---- warmup_schedule: a class that trains, saves and loads -----------------------------------------
 
-WARMUP_REFERENCE = grading.solution_source("warmup_schedule")
+WARMUP_REFERENCE = cells.solution_source("warmup_schedule")
 _RAMP = "done = ops.minimum(step, self.warmup_steps) / self.warmup_steps"
 _RETURN = "return self.initial_learning_rate + (self.warmup_target - self.initial_learning_rate) * done"
 _REGISTER = '@keras.saving.register_keras_serializable(package="lrlab_exercises")\n'
@@ -988,7 +989,7 @@ def _key_expressions(exercise_id):
     import inspect
     import re
 
-    source = grading.solution_source(exercise_id)
+    source = cells.solution_source(exercise_id)
     marked = inspect.getsource(getattr(solutions, exercises.EXERCISES[exercise_id].name))
     regions = re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", marked, re.S)
     keys = set()
@@ -1210,7 +1211,7 @@ def test_the_resume_checkers_expected_lrs_are_those_of_an_uninterrupted_run():
 
 # ---- wsd_schedule: wrong answers fail with a hint, right ones written differently pass -------------
 
-WSD_REFERENCE = grading.solution_source("wsd_schedule")
+WSD_REFERENCE = cells.solution_source("wsd_schedule")
 
 
 def _wsd_variant(old, new):

@@ -9,7 +9,8 @@ import threading
 import numpy as np
 import pytest
 
-from lrlab import exercises, solutions
+from instructor import solutions
+from lrlab import exercises
 from lrlab.exercises import check
 
 FIXED_IDS = ["sgd_step", "largest_stable_lr", "log_uniform", "time_based_decay", "step_decay", "exponential_decay"]

@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from instructor import cells
 from lrlab import exercises, grading
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -43,7 +44,7 @@ def test_untouched_notebook_is_not_attempted_and_exits_nonzero(tmp_path):
 
 
 def test_correct_answer_passes_and_exits_zero(tmp_path):
-    out = _run_check(_with_answer(tmp_path, grading.solution_source("sgd_step")))
+    out = _run_check(_with_answer(tmp_path, cells.solution_source("sgd_step")))
     assert out.returncode == 0, out.stdout
     assert "passed" in out.stdout and "1 of 1 exercises passed" in out.stdout
 
@@ -69,7 +70,7 @@ def test_the_terminal_table_has_no_tensorflow_warnings_and_terminal_wording(tmp_
     nb = json.loads(lesson_06.read_text())
     for cell in nb["cells"]:
         if cell["metadata"].get("lrlab", {}).get("exercise") == "warmup_schedule":
-            cell["source"] = grading.solution_source("warmup_schedule")
+            cell["source"] = cells.solution_source("warmup_schedule")
     solved = tmp_path / lesson_06.name
     solved.write_text(json.dumps(nb))
     untouched = tmp_path / LESSON_01.name

@@ -233,3 +233,23 @@ def test_the_environment_has_the_versions_the_stored_outputs_were_made_with():
         except metadata.PackageNotFoundError:  # e.g. tensorflow-cpu where `tensorflow` is installed instead
             continue
         assert pin.specifier.contains(installed), f"{pin.name} {installed} is installed; run `make install`"
+
+
+def test_the_wheel_holds_no_solutions_nor_hidden_cases(wheel):
+    """The reference solutions and hidden cases live in instructor/, which students never install."""
+    sys.path.insert(0, str(ROOT))
+    from instructor import cells
+
+    from lrlab import exercises
+
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+        text = "\n".join(archive.read(n).decode("utf-8", "replace") for n in names)
+    assert not any(n.startswith("instructor/") or n.endswith("solutions.py") for n in names)
+    assert "### BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text and "HIDDEN_CASES" not in text
+    flat = "\n".join(line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#"))
+    for exercise_id in exercises.EXERCISES:  # each solution block, as a whole (one line alone may be ordinary lrlab code)
+        source = cells.nbgrader_source(exercise_id)
+        for block in re.findall(r"### BEGIN SOLUTION\n(.*?)\n *### END SOLUTION", source, re.S):
+            body = "\n".join(line.strip() for line in block.splitlines() if line.strip() and not line.strip().startswith("#"))
+            assert body not in flat, f"the solution to {exercise_id} is in the wheel"

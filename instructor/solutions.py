@@ -1,10 +1,11 @@
 """Reference solutions to the exercises, for instructors.
 
-This file is the single source of every exercise cell: `tools/sync_exercises.py` writes each
+Not in the `lrlab` package (students never install it). This file is the single source of every
+exercise cell: `tools/sync_exercises.py` (through `instructor.cells`) writes each
 function into its notebook with the lines between the SOLUTION markers replaced by
 `raise NotImplementedError`, so the student version and the solution cannot drift apart.
 Keep each answer self-contained (imports inside the function, or the aliases `np`, `math`,
-`keras` and `ops`, whose imports `lrlab.grading` adds to the top of a cell that uses them),
+`keras` and `ops`, whose imports `instructor.cells` adds to the top of a cell that uses them),
 because the notebook cell runs on its own.
 """
 
