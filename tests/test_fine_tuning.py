@@ -102,7 +102,7 @@ def test_inside_fit_the_fallback_trains_exactly_like_multi_optimizer():
 def test_the_gate_picks_multi_optimizer_when_keras_has_it_and_the_fallback_otherwise(monkeypatch):
     model = _model()
     default = fine_tuning.per_layer_optimizer(keras.optimizers.SGD, {model.layers[0]: 0.01}, 0.1)
-    assert isinstance(default, keras.optimizers.MultiOptimizer) == HAS_MULTI
+    assert (type(default).__name__ == "MultiOptimizer") == HAS_MULTI  # no such class before Keras 3.15
     monkeypatch.setattr(fine_tuning, "has_multi_optimizer", lambda: False)  # as on Keras 3.7-3.14
     old = fine_tuning.per_layer_optimizer(keras.optimizers.SGD, {model.layers[0]: 0.01}, 0.1)
     assert isinstance(old, keras.optimizers.SGD) and type(old).__name__ == "LayerwiseScaledSGD"

@@ -22,16 +22,16 @@ from lrlab.widgets import (
 def test_dragging_the_lr_redraws_the_path_from_the_closed_form():
     explorer = DescentExplorer1D(curvature=2.0, lr=0.1, x0=3.0, steps=10)
     image, status = explorer.image.value, explorer.status.value
-    explorer.controls["lr"].value = 0.8  # 1 - lr*c = -0.6: oscillating convergence
+    explorer.controls["lr"].value = 0.8  # 1 - lr*c = -0.6: converges with overshoot
     assert explorer.image.value != image and explorer.status.value != status
-    assert "oscillating" in explorer.status.value and "-0.600" in explorer.status.value
+    assert "with overshoot" in explorer.status.value and "-0.600" in explorer.status.value
     _, distances = explorer.dist_line.get_data()
     np.testing.assert_allclose(distances, np.abs(landscapes.quadratic_trajectory(3.0, 2.0, 0.8, 10)))
 
 
 def test_status_names_every_regime():
     explorer = DescentExplorer1D(curvature=1.0, lr=0.5)
-    for lr, words in [(0.5, "monotonically"), (1.5, "oscillating"), (2.0, "bounces forever"), (2.5, "diverges")]:
+    for lr, words in [(0.5, "converges smoothly"), (1.5, "converges with overshoot"), (2.0, "bounces forever"), (2.5, "diverges")]:
         explorer.controls["lr"].value = lr
         assert words in explorer.status.value, (lr, explorer.status.value)
 
