@@ -69,7 +69,7 @@ $(LAB_OVERRIDES): tools/jupyterlab-overrides.json | $(STAMP)
 	@mkdir -p $(dir $@)
 	cp $< $@
 
-test: install wheelhouse ## Run every unit test, doctest, exercise-checker test and strict nbval (about 6 minutes).
+test: install wheelhouse ## Run every unit test, doctest, exercise-checker test and strict nbval (about 13 minutes).
 	$(BIN)/python -m pytest
 
 execute: install ## Reset the exercise cells of NOTEBOOKS to their stubs (answers replaced), then re-execute them in place.
