@@ -68,6 +68,9 @@ $(STAMP): pyproject.toml tools/constraints.txt
 $(LAB_OVERRIDES): tools/jupyterlab-overrides.json | $(STAMP)
 	@mkdir -p $(dir $@)
 	cp $< $@
+	@# nbgrader comes with the course extra for instructors' `make release`/`make grade` (command line);
+	@# its JupyterLab menus and panels would only puzzle students, so this environment hides them.
+	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
 
 test: install wheelhouse ## Run every unit test, doctest, exercise-checker test and strict nbval (about 13 minutes).
 	$(BIN)/python -m pytest
