@@ -293,12 +293,7 @@ def lr_range_test(
         check.fail("min_lr", f"must be < max_lr ({max_lr!r})", min_lr)
     steps = check.integer("steps", steps, minimum=6)
     batch_size = check.integer("batch_size", batch_size, minimum=1)
-    smoothing = check.number("smoothing", smoothing)
-    if not 0 <= smoothing < 1:
-        check.fail("smoothing", "must be in [0, 1)", smoothing)
-    divergence_factor = check.number("divergence_factor", divergence_factor)
-    if divergence_factor <= 1:
-        check.fail("divergence_factor", "must be > 1", divergence_factor)
+    smoothing, divergence_factor = _stop_rule_args(smoothing, divergence_factor)
     seed = check.integer("seed", seed)
     optimizer = _settable_optimizer(model)
     n = _num_samples(x, y)
@@ -398,12 +393,7 @@ def resmoothed(run, smoothing, divergence_factor=4.0):
     """
     if not isinstance(run, RangeTestResult):
         check.fail("run", "must be a RangeTestResult, e.g. a value of finder.range_test_runs(...)", run)
-    smoothing = check.number("smoothing", smoothing)
-    if not 0 <= smoothing < 1:
-        check.fail("smoothing", "must be in [0, 1)", smoothing)
-    divergence_factor = check.number("divergence_factor", divergence_factor)
-    if divergence_factor <= 1:
-        check.fail("divergence_factor", "must be > 1", divergence_factor)
+    smoothing, divergence_factor = _stop_rule_args(smoothing, divergence_factor)
     smoothed = smooth_recorded(run.raw_losses, smoothing, divergence_factor)
     n = len(smoothed)
     return RangeTestResult(run.lrs[:n], smoothed, run.raw_losses[:n], stopped_early=n < len(run))
@@ -440,6 +430,17 @@ def range_test_runs(model, x, y, *, ranges, steps, batch_size=64, seed=0):
         for low, high in ranges
         for n in steps
     }
+
+
+def _stop_rule_args(smoothing, divergence_factor):
+    """The smoothing and stop-rule arguments shared by the range test and its replays, checked."""
+    smoothing = check.number("smoothing", smoothing)
+    if not 0 <= smoothing < 1:
+        check.fail("smoothing", "must be in [0, 1)", smoothing)
+    divergence_factor = check.number("divergence_factor", divergence_factor)
+    if divergence_factor <= 1:
+        check.fail("divergence_factor", "must be > 1", divergence_factor)
+    return smoothing, divergence_factor
 
 
 def _settable_optimizer(model):
