@@ -13,7 +13,8 @@ export TF_CPP_MIN_LOG_LEVEL := 3
 export TF_ENABLE_ONEDNN_OPTS := 0
 
 .DEFAULT_GOAL := help
-.PHONY: help lab check release grade install test execute wheelhouse test-browser browser-deps binder-deps colab-check floor-check clean
+.PHONY: help lab check release grade install test test-fast lint format execute wheelhouse test-browser browser-deps \
+	binder-deps colab-check floor-check clean
 
 # `make help` prints each `##@` line as a heading, each `##  ` line as it is, and each
 # `target: ... ## text` line as "make target  text".
@@ -37,7 +38,7 @@ check: install ## Grade your exercises: a table exercise -> passed / failed / no
 COURSE ?= build/nbgrader
 SUBMISSIONS ?= $(COURSE)/submitted
 WORKERS ?= 2
-release: install ## nbgrader: build the course folder $(COURSE) and the student release (release/<lesson>/).
+release: install ## nbgrader: build the course folder (COURSE=build/nbgrader) and the student release (release/<lesson>/).
 	$(BIN)/python -m instructor.autograde release --course $(COURSE)
 
 grade: install ## nbgrader: autograde SUBMISSIONS=dir (<student>/<lesson>/<lesson>.ipynb) -> grades.csv and feedback.
@@ -72,25 +73,35 @@ $(LAB_OVERRIDES): tools/jupyterlab-overrides.json | $(STAMP)
 	@# its JupyterLab menus and panels would only puzzle students, so this environment hides them.
 	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
 
-test: install wheelhouse ## Run every unit test, doctest, exercise-checker test and strict nbval (about 13 minutes).
-	$(BIN)/python -m pytest
+# Two workers (pytest-xdist), one per core; --dist loadscope keeps a notebook's cells (and a module's
+# shared fixtures) on one worker, in order. PYTEST_ARGS passes more (benchmarks/test_suite.py uses it).
+XDIST := -n 2 --dist loadscope
+test: install ## The full suite (what .ci/run runs): every test, strict nbval on every lesson, the class, the browser.
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
+
+test-fast: install ## The contributor's loop, about a minute: unit tests, doctests, checker tables (no notebooks).
+	$(BIN)/python -m pytest $(XDIST) -m "not slow" tests lrlab $(PYTEST_ARGS)
+
+lint: install ## ruff: lint and formatting of every Python file and notebook (configured in pyproject.toml).
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## ruff: fix what `make lint` can fix by itself (imports, formatting), then lint again.
+	$(BIN)/ruff check --fix-only .
+	$(BIN)/ruff format .
+	$(BIN)/ruff check .
 
 execute: install ## Reset the exercise cells of NOTEBOOKS to their stubs (answers replaced), then re-execute them in place.
 	$(BIN)/python tools/execute_notebooks.py $(NOTEBOOKS)
 
 # The run-time wheels of `pip install lrlab` (no extras) and setuptools to build it, downloaded while
 # the network is on, so that tests/test_packaging.py can install the built wheel in a clean venv offline.
-WHEELHOUSE := $(VENV)/wheelhouse
-WHEELHOUSE_STAMP := $(VENV)/.wheelhouse-stamp
+# That test downloads them itself the first time it runs; .ci/run calls this first, then goes offline.
+WHEELHOUSE_STAMP := $(VENV)/wheelhouse/complete
 wheelhouse: $(WHEELHOUSE_STAMP) ## Download lrlab's run-time wheels (~400 MB) for the offline test of `pip install lrlab`.
 
 $(WHEELHOUSE_STAMP): $(STAMP)
-	rm -rf $(WHEELHOUSE) && mkdir -p $(WHEELHOUSE)
-	$(BIN)/python -c "from importlib.metadata import requires; \
-		print(*(r for r in requires('lrlab') if 'extra ==' not in r), sep='\n')" > $(WHEELHOUSE)/runtime-requirements.txt
-	$(BIN)/python -m pip wheel --quiet --progress-bar off -c tools/constraints.txt --wheel-dir $(WHEELHOUSE) \
-		-r $(WHEELHOUSE)/runtime-requirements.txt "setuptools>=77"
-	@touch $(WHEELHOUSE_STAMP)
+	$(BIN)/python tools/wheelhouse.py
 
 BROWSER_STAMP := $(VENV)/.browser-stamp
 browser-deps: $(BROWSER_STAMP) ## Install Playwright (and, as root, Debian's chromium) for the browser test.

@@ -16,6 +16,25 @@ RIGHT = ["def sgd_step(w, grad, lr):\n    return w - lr * grad",
          "def sgd_step(w, grad, lr):\n    step = grad * lr\n    return w - step"]
 
 
+def short_lesson(source, target):
+    """Write lesson 01 cut to what grading needs: its imports of NumPy and `check` (no TensorFlow),
+    then its exercise's instructions, exercise cell and check cell.
+
+    Every kind of hand-in stays what it is, but each runs in seconds, not the whole lesson's time:
+    the tests grade the class on this; `benchmarks/grading.py` on the whole lesson.
+    """
+    nb = json.loads(pathlib.Path(source).read_text(encoding="utf-8"))
+    cells = nb["cells"]
+    imports = next(c for c in cells if "from lrlab.exercises import check" in "".join(c["source"]))
+    kept = [line for line in "".join(imports["source"]).splitlines() if "numpy" in line or "exercises" in line]
+    exercise = next(
+        i for i, c in enumerate(cells) if c["metadata"].get("lrlab", {}).get("exercise") == "sgd_step"
+    )
+    nb["cells"] = [{**imports, "source": "\n".join(kept)}, *cells[exercise - 1 : exercise + 2]]
+    pathlib.Path(target).write_text(json.dumps(nb, indent=1), encoding="utf-8")
+    return target
+
+
 def _cell(source):
     return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
 
@@ -38,8 +57,11 @@ def _notebook(release, answer=None, extra=(), before_exercise=(), edit_check=Non
     return nb
 
 
-def build_class(folder, release, sentinels):
-    """Write the class; return {student: (expected score, words expected in the feedback)}."""
+def build_class(folder, release, sentinels, right_answers=8):
+    """Write the class; return {student: (expected score, words expected in the feedback)}.
+
+    `right_answers` students hand in a right answer (written the three ways of RIGHT in turn).
+    """
     folder = pathlib.Path(folder)
     release = json.loads(pathlib.Path(release).read_text(encoding="utf-8"))
     paths = ", ".join(repr(str(p)) for p in sentinels)
@@ -55,7 +77,7 @@ def build_class(folder, release, sentinels):
             (target / name).write_text(text, encoding="utf-8")
         students[student] = (score, words)
 
-    for i in range(8):  # right answers, three ways of writing them
+    for i in range(right_answers):  # right answers, three ways of writing them
         hand_in(f"right_{i:02d}", 1, "passed", _notebook(release, RIGHT[i % 3]))
     hand_in("visible_cases_only", 0, "hidden", _notebook(release, (
         "def sgd_step(w, grad, lr):\n    if lr == 10.0:\n        return 0.0  # wrong off the visible cases\n"

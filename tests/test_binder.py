@@ -13,7 +13,9 @@ import sys
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-REPO2DOCKER = shutil.which("repo2docker", path=str(pathlib.Path(sys.executable).parent)) or shutil.which("repo2docker")
+REPO2DOCKER = shutil.which(
+    "repo2docker", path=str(pathlib.Path(sys.executable).parent)
+) or shutil.which("repo2docker")
 pytestmark = pytest.mark.skipif(
     REPO2DOCKER is None, reason="repo2docker is not installed (`make binder-deps` installs it)"
 )
@@ -22,8 +24,20 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture(scope="module")
 def plan():
     out = subprocess.run(
-        [REPO2DOCKER, "--no-build", "--no-run", "--debug", "--user-id", "1000", "--user-name", "jovyan", str(ROOT)],
-        capture_output=True, text=True, timeout=120,
+        [
+            REPO2DOCKER,
+            "--no-build",
+            "--no-run",
+            "--debug",
+            "--user-id",
+            "1000",
+            "--user-name",
+            "jovyan",
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     return out.stdout + out.stderr
@@ -48,4 +62,6 @@ def test_the_kernel_and_jupyterlab_share_one_environment(plan):
 
 def test_the_binder_link_target_exists():
     assert (ROOT / "notebooks" / "00_welcome.ipynb").is_file()
-    assert not (ROOT / "binder").exists() and not (ROOT / ".binder").exists(), "a binder/ folder would override environment.yml"
+    assert not (ROOT / "binder").exists() and not (ROOT / ".binder").exists(), (
+        "a binder/ folder would override environment.yml"
+    )

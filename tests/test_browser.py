@@ -1,8 +1,9 @@
 """The explorers in a real browser: JupyterLab from this environment, with the settings `make lab`
 uses, driven by headless Chromium.
 
-For each lesson with an explorer (01, 03, 04, 05), on a scratch copy cut after its last explorer
-(so the run is short): Run All; every explorer renders at its PNG's own width; one key press on its
+For each lesson with an explorer (01, 03, 04, 05), on a scratch copy cut to its explorers (its
+Setup cell, the cells that build an explorer and those they read from; nbval runs the whole
+lesson): Run All; every explorer renders at its PNG's own width; one key press on its
 first slider changes the picture; then save, close (kernel shut down), reopen: no "model not found",
 and each explorer shows the last picture. Lesson 01 also checks the keyboard steps and the slider's
 aria attributes, and that a restarted kernel brings the live sliders back. Screenshots go to
@@ -11,6 +12,7 @@ artifacts/browser/. Skipped, with the reason, where Chromium or Playwright is mi
 Run it alone with `make test-browser` (which installs both when it can).
 """
 
+import ast
 import json
 import math
 import os
@@ -43,15 +45,26 @@ PNG_HASH = """async img => {
     const digest = await crypto.subtle.digest("SHA-256", bytes);
     return Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, "0")).join("");
 }"""
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="Playwright is not installed: `make test-browser` installs it"
 )
-pytestmark = pytest.mark.skipif(
-    CHROMIUM is None, reason="no Chromium on this machine: `apt-get install chromium` (make test-browser does it as root)"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        CHROMIUM is None,
+        reason="no Chromium on this machine: `apt-get install chromium` (make test-browser does it as root)",
+    ),
+]
 
 
 def _free_port():
@@ -65,13 +78,35 @@ def _lesson_path(number):
     return path
 
 
-def _cut_after_last_explorer(source, target):
-    """Copy a lesson up to its last cell that builds an explorer; return how many cells do."""
+def _names(source):
+    """(names a cell binds, names it reads), from its Python syntax."""
+    defined, used = set(), set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Name):
+            (defined if isinstance(node.ctx, ast.Store) else used).add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            defined.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            defined.update((alias.asname or alias.name).split(".")[0] for alias in node.names)
+    return defined, used
+
+
+def _explorer_slice(source, target):
+    """Copy a lesson cut to its explorers: its Setup cell, each cell that builds an explorer, and
+    the cells those read names from (transitively, by name). The lesson runs whole under nbval;
+    here only what the explorers need runs. Returns how many explorers the copy shows."""
     notebook = json.loads(source.read_text(encoding="utf-8"))
-    shows = [i for i, cell in enumerate(notebook["cells"]) if cell["cell_type"] == "code"
-             and re.search(r"\b[A-Z]\w*Explorer\w*\(", "".join(cell["source"]))]
+    cells = notebook["cells"]
+    code = [i for i, cell in enumerate(cells) if cell["cell_type"] == "code"]
+    shows = [i for i in code if re.search(r"\b[A-Z]\w*Explorer\w*\(", "".join(cells[i]["source"]))]
     assert shows, f"{source.name} shows no explorer"
-    notebook["cells"] = notebook["cells"][: shows[-1] + 1]
+    keep, wanted = {code[0], *shows}, set()
+    for i in reversed([i for i in code if i <= shows[-1]]):
+        defined, used = _names("".join(cells[i]["source"]))
+        if i in keep or defined & wanted:
+            keep.add(i)
+            wanted |= used
+    notebook["cells"] = [cells[i] for i in sorted(keep)]
     target.write_text(json.dumps(notebook, indent=1), encoding="utf-8")
     return len(shows)
 
@@ -81,17 +116,37 @@ def lab(tmp_path_factory):
     """A JupyterLab server on a free localhost port, as `make lab` starts it (the same .venv, so the
     same settings overrides), serving scratch copies of the lessons; the student's own settings dir
     is a fresh one."""
-    installed = pathlib.Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
-    if not installed.is_file() or json.loads(installed.read_text()) != json.loads(OVERRIDES.read_text()):
+    installed = (
+        pathlib.Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    )
+    if not installed.is_file() or json.loads(installed.read_text()) != json.loads(
+        OVERRIDES.read_text()
+    ):
         pytest.fail(f"{installed} is not {OVERRIDES.relative_to(ROOT)}: run `make install`")
     work = tmp_path_factory.mktemp("lab")
     (work / "notebooks").mkdir()
-    explorers = {n: _cut_after_last_explorer(_lesson_path(n), work / "notebooks" / f"{n}.ipynb") for n in LESSONS}
+    explorers = {
+        n: _explorer_slice(_lesson_path(n), work / "notebooks" / f"{n}.ipynb")
+        for n in LESSONS
+    }
     port, token = _free_port(), secrets.token_hex(16)
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(work / "config"), JUPYTER_RUNTIME_DIR=str(work / "runtime"),
-               JUPYTERLAB_WORKSPACES_DIR=str(work / "workspaces"), JUPYTERLAB_SETTINGS_DIR=str(work / "settings"))
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-               f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={work}"]
+    env = dict(
+        os.environ,
+        JUPYTER_CONFIG_DIR=str(work / "config"),
+        JUPYTER_RUNTIME_DIR=str(work / "runtime"),
+        JUPYTERLAB_WORKSPACES_DIR=str(work / "workspaces"),
+        JUPYTERLAB_SETTINGS_DIR=str(work / "settings"),
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={work}",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     if zmq.has("curve"):  # as `make lab` does: encrypted kernel traffic, no ipykernel warning
@@ -110,7 +165,13 @@ def lab(tmp_path_factory):
                 time.sleep(0.5)
         else:
             pytest.fail("JupyterLab did not start within 120 s")
-        yield {"base": base, "token": token, "log": work / "server.log", "work": work, "explorers": explorers}
+        yield {
+            "base": base,
+            "token": token,
+            "log": work / "server.log",
+            "work": work,
+            "explorers": explorers,
+        }
     finally:
         server.terminate()
         server.wait(timeout=20)
@@ -171,7 +232,11 @@ def test_explorers_redraw_then_survive_save_close_and_reopen(lab, browser, lesso
         for i in range(expected):
             explorer = explorers.nth(i)
             _shown_at_natural_width(explorer)
-            last_pictures.append(_press_a_key_and_see_the_picture_change(page, explorer, f"lesson{lesson}_explorer{i}"))
+            last_pictures.append(
+                _press_a_key_and_see_the_picture_change(
+                    page, explorer, f"lesson{lesson}_explorer{i}"
+                )
+            )
         if lesson == "01":
             _keyboard_steps_and_aria(page, explorers.first)
             _drag_redraws(page, explorers.first)
@@ -184,41 +249,59 @@ def test_explorers_redraw_then_survive_save_close_and_reopen(lab, browser, lesso
         # Wait for the widget manager to restore what the notebook saved, or to give up on it.
         explorers, lost = page.locator(EXPLORER), page.get_by_text("model not found")
         deadline = time.time() + 60
-        while time.time() < deadline and explorers.count() < expected and not lost.count():
-            page.wait_for_timeout(500)
-        page.wait_for_timeout(1_000)
+        while time.time() < deadline and not lost.count() and not (
+            explorers.count() == expected and _pictures_loaded(explorers)
+        ):
+            page.wait_for_timeout(200)
         shot = str(ARTIFACTS / f"lesson{lesson}_reopened.png")
         if lost.count() or not explorers.count():
             page.screenshot(path=shot)
         else:  # JupyterLab restores its own scroll position and lays cells out lazily on reopening
-            _show(page, explorers.first, settle=3)
+            _show(page, explorers.first)
             page.screenshot(path=shot)
-        assert lost.count() == 0, "Error displaying widget: model not found, after save, close and reopen"
+        assert lost.count() == 0, (
+            "Error displaying widget: model not found, after save, close and reopen"
+        )
         assert explorers.count() == expected
-        assert [_png_hash(explorers.nth(i).locator("img.widget-image")) for i in range(expected)] == last_pictures, \
-            "the reopened lesson does not show each explorer's last picture"
+        assert [
+            _png_hash(explorers.nth(i).locator("img.widget-image")) for i in range(expected)
+        ] == last_pictures, "the reopened lesson does not show each explorer's last picture"
 
         print(f"{time.strftime('%X')} lesson {lesson}: reopened")
         if lesson == "01":  # a restarted kernel brings the live sliders back
             page.get_by_role("menuitem", name="Kernel", exact=True).click()
-            page.get_by_role("menuitem", name=re.compile(r"^Restart Kernel and Run All Cells")).click()
+            page.get_by_role(
+                "menuitem", name=re.compile(r"^Restart Kernel and Run All Cells")
+            ).click()
             page.locator(".jp-Dialog .jp-mod-accept").click()
             _wait_for_fresh_explorers(page, expected, set(last_pictures))
-            _press_a_key_and_see_the_picture_change(page, page.locator(EXPLORER).first, "lesson01_restarted")
+            _press_a_key_and_see_the_picture_change(
+                page, page.locator(EXPLORER).first, "lesson01_restarted"
+            )
     finally:
         page.close()
         _shut_down_every_kernel(lab)  # whatever happened, the next lesson has the CPU to itself
-    if zmq.has("curve"):  # the kernels ran with encrypted traffic, as under `make lab`: no ipykernel warning
+    if zmq.has(
+        "curve"
+    ):  # the kernels ran with encrypted traffic, as under `make lab`: no ipykernel warning
         assert "without encryption" not in lab["log"].read_text()
 
 
 def _open(page, lab, lesson):
     # One workspace per lesson, so JupyterLab does not reopen the other lessons' tabs (and kernels).
-    page.goto(f"{lab['base']}/lab/workspaces/lesson{lesson}/tree/notebooks/{lesson}.ipynb?token={lab['token']}")
+    page.goto(
+        f"{lab['base']}/lab/workspaces/lesson{lesson}/tree/notebooks/{lesson}.ipynb?token={lab['token']}"
+    )
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=90_000)
     # The kernel has started when the (visually hidden) status reads Idle.
     page.locator("text=Kernel status: Idle").first.wait_for(state="attached", timeout=90_000)
-    page.wait_for_timeout(2_000)  # let the new session settle
+    # Idle can show before the server has the session: wait until it lists this notebook's kernel.
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(
+        session["path"].endswith(f"{lesson}.ipynb") and session["kernel"]["execution_state"] == "idle"
+        for session in _api(lab, "/api/sessions")
+    ):
+        time.sleep(0.2)
     select = page.get_by_role("button", name="Select", exact=True)
     if select.count():
         select.first.click()  # a "Select Kernel" dialog: take the notebook's own kernel
@@ -235,7 +318,9 @@ def _run_all(page, expected):
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
         try:
-            page.locator(".jp-InputPrompt", has_text="[*]").first.wait_for(state="attached", timeout=20_000)
+            page.locator(".jp-InputPrompt", has_text="[*]").first.wait_for(
+                state="attached", timeout=20_000
+            )
             break
         except playwright_api.TimeoutError:
             if page.locator(".jp-OutputArea-output").count():  # it ran (and finished) after all
@@ -243,7 +328,9 @@ def _run_all(page, expected):
             if attempt == 2:
                 raise
     page.locator(EXPLORER).nth(expected - 1).wait_for(state="attached", timeout=240_000)
-    page.locator(".jp-InputPrompt", has_text="[*]").first.wait_for(state="detached", timeout=240_000)
+    page.locator(".jp-InputPrompt", has_text="[*]").first.wait_for(
+        state="detached", timeout=240_000
+    )
 
 
 def _wait_for_fresh_explorers(page, expected, old_pictures):
@@ -251,8 +338,12 @@ def _wait_for_fresh_explorers(page, expected, old_pictures):
     while time.time() < deadline:
         explorers = page.locator(EXPLORER)
         try:
-            if explorers.count() == expected and explorers.first.locator(HANDLE).count() and \
-                    _png_hash(explorers.first.locator("img.widget-image")) not in old_pictures | {None}:
+            if (
+                explorers.count() == expected
+                and explorers.first.locator(HANDLE).count()
+                and _png_hash(explorers.first.locator("img.widget-image"))
+                not in old_pictures | {None}
+            ):
                 return
         except playwright_api.Error:
             pass
@@ -261,12 +352,28 @@ def _wait_for_fresh_explorers(page, expected, old_pictures):
     raise AssertionError("the explorers did not come back live after restarting the kernel")
 
 
-def _show(page, element, settle=1):
-    """Scroll an element to the top of the notebook for a screenshot; again while the cells above,
-    which JupyterLab renders lazily, settle (`settle` times)."""
-    for _ in range(settle):
+def _show(page, element):
+    """Scroll an element to the top of the notebook for a screenshot, again until it stays there:
+    JupyterLab lays out the cells above it lazily, which moves it."""
+    deadline, top = time.time() + 10, None
+    while time.time() < deadline:
         element.evaluate("e => e.scrollIntoView({block: 'start'})")
-        page.wait_for_timeout(700)
+        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        now = element.evaluate("e => Math.round(e.getBoundingClientRect().top)")
+        if now == top:
+            return
+        top = now
+
+
+def _pictures_loaded(explorers):
+    """Every explorer's <img> has its PNG decoded (its last picture, restored from the notebook)."""
+    try:
+        return all(
+            explorers.nth(i).locator("img.widget-image").evaluate("i => i.complete && i.naturalWidth > 0")
+            for i in range(explorers.count())
+        )
+    except playwright_api.Error:
+        return False
 
 
 def _png_hash(image):
@@ -278,17 +385,23 @@ def _png_hash(image):
 
 def _shown_at_natural_width(explorer):
     image = explorer.locator("img.widget-image")
-    sizes = image.evaluate("img => [img.naturalWidth, img.getBoundingClientRect().width, "
-                           "img.parentElement.getBoundingClientRect().width]")
+    sizes = image.evaluate(
+        "img => [img.naturalWidth, img.getBoundingClientRect().width, "
+        "img.parentElement.getBoundingClientRect().width]"
+    )
     natural, shown, room = sizes
     assert natural > 0
-    assert abs(shown - min(natural, room)) <= 1, f"picture shown {shown}px wide, PNG {natural}px, room {room}px"
+    assert abs(shown - min(natural, room)) <= 1, (
+        f"picture shown {shown}px wide, PNG {natural}px, room {room}px"
+    )
 
 
 def _press_a_key_and_see_the_picture_change(page, explorer, name):
     """ArrowRight (ArrowLeft at the end) on the explorer's first slider; the readout and the picture change."""
     image, handle = explorer.locator("img.widget-image"), explorer.locator(HANDLE).first
-    readout = handle.locator("xpath=ancestor::div[contains(@class, 'widget-slider')]//div[contains(@class, 'widget-readout')]")
+    readout = handle.locator(
+        "xpath=ancestor::div[contains(@class, 'widget-slider')]//div[contains(@class, 'widget-readout')]"
+    )
     explorer.scroll_into_view_if_needed()
     before = (_png_hash(image), image.get_attribute("src"), readout.inner_text())
     at_end = handle.get_attribute("aria-valuenow") == handle.get_attribute("aria-valuemax")
@@ -297,7 +410,6 @@ def _press_a_key_and_see_the_picture_change(page, explorer, name):
     deadline = time.time() + 30
     while time.time() < deadline and _png_hash(image) in (before[0], None):
         page.wait_for_timeout(200)
-    page.wait_for_timeout(300)
     after = (_png_hash(image), image.get_attribute("src"), readout.inner_text())
     _show(page, explorer)
     page.screenshot(path=str(ARTIFACTS / f"{name}_after_key.png"))
@@ -311,7 +423,9 @@ def _readout(explorer):
 
 
 def _status_lr(explorer):
-    return float(explorer.locator(".widget-html-content").inner_text().split("lr = ")[1].split(":")[0])
+    return float(
+        explorer.locator(".widget-html-content").inner_text().split("lr = ")[1].split(":")[0]
+    )
 
 
 def _wait_for_status_lr(page, explorer, lr):
@@ -329,18 +443,24 @@ def _keyboard_steps_and_aria(page, explorer):
     start = _readout(explorer)
     page.keyboard.press("ArrowLeft")
     one_down = _readout(explorer)
-    _wait_for_status_lr(page, explorer, one_down)  # the kernel redrew for the value the readout shows
+    _wait_for_status_lr(
+        page, explorer, one_down
+    )  # the kernel redrew for the value the readout shows
     for _ in range(20):
         page.keyboard.press("ArrowRight")
     twenty_up = _readout(explorer)
     _wait_for_status_lr(page, explorer, twenty_up)
-    aria = handle.evaluate("h => Object.fromEntries(Array.from(h.attributes, a => [a.name, a.value]))")
+    aria = handle.evaluate(
+        "h => Object.fromEntries(Array.from(h.attributes, a => [a.name, a.value]))"
+    )
     aria["accessible tree"] = explorer.locator(".widget-slider").first.aria_snapshot()
     aria["readouts"] = {"start": start, "one ArrowLeft": one_down, "then 20 ArrowRight": twenty_up}
     (ARTIFACTS / "lesson01_lr_slider_aria.json").write_text(json.dumps(aria, indent=1))
     assert 1.08 < start / one_down < 1.16  # was x1.023 (0.01 decade) before
     assert twenty_up / one_down > 8  # was 0.302 -> 0.479 in 20 presses
-    assert aria["role"] == "slider" and aria["tabindex"] == "0"  # reachable and operable by keyboard
+    assert (
+        aria["role"] == "slider" and aria["tabindex"] == "0"
+    )  # reachable and operable by keyboard
     # ipywidgets 8.1 gives noUiSlider no aria format: a log slider's aria-valuetext is the exponent.
     assert math.isclose(float(aria["aria-valuetext"]), math.log10(twenty_up), abs_tol=0.01)
 
@@ -368,10 +488,21 @@ def _save_and_close(page, lab, lesson):
     page.keyboard.press("Control+s")
     page.locator(".jp-mod-dirty").first.wait_for(state="detached", timeout=30_000)
     saved = json.loads((lab["work"] / "notebooks" / f"{lesson}.ipynb").read_text())
-    state = saved["metadata"].get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {}).get("state", {})
-    shown = [out["data"][WIDGET_VIEW]["model_id"] for cell in saved["cells"] for out in cell.get("outputs", [])
-             if WIDGET_VIEW in out.get("data", {})]
-    assert shown and all(model_id in state for model_id in shown), "the saved notebook lacks its widgets' state"
+    state = (
+        saved["metadata"]
+        .get("widgets", {})
+        .get("application/vnd.jupyter.widget-state+json", {})
+        .get("state", {})
+    )
+    shown = [
+        out["data"][WIDGET_VIEW]["model_id"]
+        for cell in saved["cells"]
+        for out in cell.get("outputs", [])
+        if WIDGET_VIEW in out.get("data", {})
+    ]
+    assert shown and all(model_id in state for model_id in shown), (
+        "the saved notebook lacks its widgets' state"
+    )
     page.get_by_role("menuitem", name="File", exact=True).click()
     page.get_by_role("menuitem", name=re.compile(r"^Close and Shut Down Notebook")).click()
     page.locator(".jp-Dialog .jp-mod-accept").click()

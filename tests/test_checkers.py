@@ -49,26 +49,40 @@ def _defined_by(source, exercise_id):
 
 # ---- every exercise ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("exercise_id", sorted(exercises.EXERCISES))
+# These two checkers train a model for each answer: their tables run in the full suite (`make test`),
+# not in the one-minute loop (`make test-fast`).
+TRAINING_CHECKERS = {"plan_learning_rate", "resume_training"}
+SLOW = pytest.mark.slow
+
+
+def each_exercise():
+    return [
+        pytest.param(e, marks=SLOW if e in TRAINING_CHECKERS else ())
+        for e in sorted(exercises.EXERCISES)
+    ]
+
+
+@pytest.mark.parametrize("exercise_id", each_exercise())
 def test_reference_solution_passes(exercise_id):
     answer = getattr(solutions, exercises.EXERCISES[exercise_id].name)
     result = check(exercise_id, answer)
     assert result.passed, result
 
 
-@pytest.mark.parametrize("exercise_id", sorted(exercises.EXERCISES))
+@pytest.mark.parametrize("exercise_id", each_exercise())
 def test_generated_stub_is_not_attempted(exercise_id):
     result = check(exercise_id, _defined_by(cells.student_source(exercise_id), exercise_id))
     assert result.status == exercises.NOT_ATTEMPTED and not result.passed
 
 
-@pytest.mark.parametrize("exercise_id", sorted(exercises.EXERCISES))
+@pytest.mark.parametrize("exercise_id", each_exercise())
 def test_solution_cell_runs_on_its_own_and_passes(exercise_id):
     result = check(exercise_id, _defined_by(cells.solution_source(exercise_id), exercise_id))
     assert result.passed, result
 
 
 # ---- plausible wrong answers, one table per function checker -------------------------------------
+
 
 def _keras2_keep_decay(kwargs):
     new = dict(kwargs)
@@ -91,7 +105,9 @@ def _keras2_no_float(kwargs):
         new["learning_rate"] = new.pop("lr")
     decay = new.pop("decay", 0.0)
     if decay:
-        new["learning_rate"] = keras.optimizers.schedules.InverseTimeDecay(new["learning_rate"], 1, decay)
+        new["learning_rate"] = keras.optimizers.schedules.InverseTimeDecay(
+            new["learning_rate"], 1, decay
+        )
     return new
 
 
@@ -112,8 +128,19 @@ def _inverse_time(lr, k):
     return keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=k)
 
 
-def _curve_rules(losses, *, nan_safe=True, spike=3.0, noise=0.05, share=0.25, min_drop=0.2,
-                 slow_first=False, ends_above=True, unstable="unstable", scale=None):
+def _curve_rules(
+    losses,
+    *,
+    nan_safe=True,
+    spike=3.0,
+    noise=0.05,
+    share=0.25,
+    min_drop=0.2,
+    slow_first=False,
+    ends_above=True,
+    unstable="unstable",
+    scale=None,
+):
     """The lesson's rules with one knob turned: most wrong (and some right) readers are this."""
     first, last = losses[0], losses[-1]
     ref = first if scale is None else scale  # scale: a fixed number instead of the first loss
@@ -190,7 +217,12 @@ def _curve_largest_single_rise(losses):
 def _curve_counts_rising_epochs(losses):
     # Spikes above 1.5x the start are divergence; then count the epochs that rise by > 2%.
     first = losses[0]
-    if np.isnan(losses).any() or np.isinf(losses).any() or losses[-1] > first or np.max(losses) > 1.5 * first:
+    if (
+        np.isnan(losses).any()
+        or np.isinf(losses).any()
+        or losses[-1] > first
+        or np.max(losses) > 1.5 * first
+    ):
         return "diverged"
     if np.mean(np.diff(losses) > 0.02 * first) > 0.4:
         return "unstable"
@@ -202,7 +234,9 @@ def _piecewise(lr0, f, s, spe, epochs, shift=-1, unit=None, drops=None, first=0)
     every = s * (spe if unit is None else unit)
     drops = (epochs - 1) // s if drops is None else drops
     return keras.optimizers.schedules.PiecewiseConstantDecay(
-        [i * every + shift for i in range(1, drops + 1)], [lr0 * f ** (i + first) for i in range(drops + 1)])
+        [i * every + shift for i in range(1, drops + 1)],
+        [lr0 * f ** (i + first) for i in range(drops + 1)],
+    )
 
 
 def _exp_decay(lr0, decay_steps, rate, staircase=True):
@@ -256,71 +290,123 @@ WRONG = {
     },
     # step_decay_schedule(initial_lr, factor, step_size, steps_per_epoch, epochs) -> a Keras schedule
     "step_decay_schedule": {
-        "PiecewiseConstantDecay at the drop steps (inclusive boundary: one step late)":
-            lambda *case: _piecewise(*case, shift=0),
+        "PiecewiseConstantDecay at the drop steps (inclusive boundary: one step late)": lambda *case: (
+            _piecewise(*case, shift=0)
+        ),
         "PiecewiseConstantDecay one step too early": lambda *case: _piecewise(*case, shift=-2),
-        "PiecewiseConstantDecay with boundaries in epochs": lambda *case: _piecewise(*case, unit=1, shift=0),
-        "PiecewiseConstantDecay covering only the first drop": lambda *case: _piecewise(*case, drops=1),
+        "PiecewiseConstantDecay with boundaries in epochs": lambda *case: _piecewise(
+            *case, unit=1, shift=0
+        ),
+        "PiecewiseConstantDecay covering only the first drop": lambda *case: _piecewise(
+            *case, drops=1
+        ),
         "PiecewiseConstantDecay, values one drop ahead": lambda *case: _piecewise(*case, first=1),
-        "ExponentialDecay without staircase (smooth)":
-            lambda lr0, f, s, spe, epochs: _exp_decay(lr0, s * spe, f, staircase=False),
-        "ExponentialDecay, decay_steps in epochs": lambda lr0, f, s, spe, epochs: _exp_decay(lr0, s, f),
-        "ExponentialDecay, decay_steps = steps_per_epoch (step_size forgotten)":
-            lambda lr0, f, s, spe, epochs: _exp_decay(lr0, spe, f),
-        "ExponentialDecay, rate inverted": lambda lr0, f, s, spe, epochs: _exp_decay(lr0, s * spe, 1 / f),
-        "InverseTimeDecay staircase (wrong shape between drops)": lambda lr0, f, s, spe, epochs:
-            keras.optimizers.schedules.InverseTimeDecay(lr0, s * spe, 1 / f - 1, staircase=True),
+        "ExponentialDecay without staircase (smooth)": lambda lr0, f, s, spe, epochs: _exp_decay(
+            lr0, s * spe, f, staircase=False
+        ),
+        "ExponentialDecay, decay_steps in epochs": lambda lr0, f, s, spe, epochs: _exp_decay(
+            lr0, s, f
+        ),
+        "ExponentialDecay, decay_steps = steps_per_epoch (step_size forgotten)": lambda lr0, f, s, spe, epochs: (
+            _exp_decay(lr0, spe, f)
+        ),
+        "ExponentialDecay, rate inverted": lambda lr0, f, s, spe, epochs: _exp_decay(
+            lr0, s * spe, 1 / f
+        ),
+        "InverseTimeDecay staircase (wrong shape between drops)": lambda lr0, f, s, spe, epochs: (
+            keras.optimizers.schedules.InverseTimeDecay(lr0, s * spe, 1 / f - 1, staircase=True)
+        ),
         "a float": lambda lr0, f, s, spe, epochs: lr0,
-        "a plain function of the step": lambda lr0, f, s, spe, epochs:
-            lambda step: schedules.step_decay(step // spe, lr0, f, s),
-        "a LearningRateScheduler callback": lambda lr0, f, s, spe, epochs:
-            keras.callbacks.LearningRateScheduler(lambda epoch: schedules.step_decay(epoch, lr0, f, s)),
+        "a plain function of the step": lambda lr0, f, s, spe, epochs: (
+            lambda step: schedules.step_decay(step // spe, lr0, f, s)
+        ),
+        "a LearningRateScheduler callback": lambda lr0, f, s, spe, epochs: (
+            keras.callbacks.LearningRateScheduler(
+                lambda epoch: schedules.step_decay(epoch, lr0, f, s)
+            )
+        ),
     },
     "log_uniform": {
         "uniform, not log-uniform": lambda low, high, n, rng: rng.uniform(low, high, n),
-        "ignores rng": lambda low, high, n, rng: np.exp(np.random.uniform(np.log(low), np.log(high), n)),
-        "n - 1 samples": lambda low, high, n, rng: np.exp(rng.uniform(np.log(low), np.log(high), n - 1)),
+        "ignores rng": lambda low, high, n, rng: np.exp(
+            np.random.uniform(np.log(low), np.log(high), n)
+        ),
+        "n - 1 samples": lambda low, high, n, rng: np.exp(
+            rng.uniform(np.log(low), np.log(high), n - 1)
+        ),
         "exponents are the bounds": lambda low, high, n, rng: 10 ** rng.uniform(low, high, n),
         "only the lower half, repeated": lambda low, high, n, rng: np.sort(
-            np.exp(rng.uniform(np.log(low), np.log(high), n)))[: n // 2].repeat(2),
+            np.exp(rng.uniform(np.log(low), np.log(high), n))
+        )[: n // 2].repeat(2),
         "a grid, not random (ignores rng)": lambda low, high, n, rng: np.geomspace(low, high, n),
         # Pass on [1e-5, 1] alone; the other ranges catch them.
-        "ignores high (log(1) = 0)": lambda low, high, n, rng: np.exp(rng.uniform(np.log(low), 0.0, n)),
-        "ignores low (1e-5 built in)": lambda low, high, n, rng: np.exp(rng.uniform(np.log(1e-5), np.log(high), n)),
+        "ignores high (log(1) = 0)": lambda low, high, n, rng: np.exp(
+            rng.uniform(np.log(low), 0.0, n)
+        ),
+        "ignores low (1e-5 built in)": lambda low, high, n, rng: np.exp(
+            rng.uniform(np.log(1e-5), np.log(high), n)
+        ),
         "hard-coded exponents -5..0": lambda low, high, n, rng: 10 ** rng.uniform(-5, 0, n),
         "four decades below high": lambda low, high, n, rng: high * 10 ** rng.uniform(-4, 0, n),
         # Mixed log bases, and other wrong shapes of the distribution.
-        "exp of log10 bounds": lambda low, high, n, rng: np.exp(rng.uniform(np.log10(low), np.log10(high), n)),
-        "10 ** of natural-log bounds": lambda low, high, n, rng: 10 ** rng.uniform(np.log(low), np.log(high), n),
-        "low * exp(uniform(0, log10(high/low)))": lambda low, high, n, rng: low * np.exp(
-            rng.uniform(0, np.log10(high / low), n)),
-        "the exponent, not the learning rate": lambda low, high, n, rng: rng.uniform(np.log(low), np.log(high), n),
-        "whole decades only (floor of the exponent)": lambda low, high, n, rng: 10 ** np.floor(
-            rng.uniform(np.log10(low), np.log10(high), n)),
-        "uniform in sqrt": lambda low, high, n, rng: rng.uniform(np.sqrt(low), np.sqrt(high), n) ** 2,
-        "normal in log, clipped": lambda low, high, n, rng: np.clip(np.exp(rng.normal(
-            np.log(low * high) / 2, np.log(high / low) / 6, n)), low, high),
-        "rounded to 3 decimals": lambda low, high, n, rng: np.round(np.exp(rng.uniform(np.log(low), np.log(high), n)), 3),
+        "exp of log10 bounds": lambda low, high, n, rng: np.exp(
+            rng.uniform(np.log10(low), np.log10(high), n)
+        ),
+        "10 ** of natural-log bounds": lambda low, high, n, rng: (
+            10 ** rng.uniform(np.log(low), np.log(high), n)
+        ),
+        "low * exp(uniform(0, log10(high/low)))": lambda low, high, n, rng: (
+            low * np.exp(rng.uniform(0, np.log10(high / low), n))
+        ),
+        "the exponent, not the learning rate": lambda low, high, n, rng: rng.uniform(
+            np.log(low), np.log(high), n
+        ),
+        "whole decades only (floor of the exponent)": lambda low, high, n, rng: (
+            10 ** np.floor(rng.uniform(np.log10(low), np.log10(high), n))
+        ),
+        "uniform in sqrt": lambda low, high, n, rng: (
+            rng.uniform(np.sqrt(low), np.sqrt(high), n) ** 2
+        ),
+        "normal in log, clipped": lambda low, high, n, rng: np.clip(
+            np.exp(rng.normal(np.log(low * high) / 2, np.log(high / low) / 6, n)), low, high
+        ),
+        "rounded to 3 decimals": lambda low, high, n, rng: np.round(
+            np.exp(rng.uniform(np.log(low), np.log(high), n)), 3
+        ),
         "a fresh generator inside": lambda low, high, n, rng: np.exp(
-            np.random.default_rng(0).uniform(np.log(low), np.log(high), n)),
+            np.random.default_rng(0).uniform(np.log(low), np.log(high), n)
+        ),
     },
     "keras2_to_keras3": {
         "keeps decay (silently ignored)": _keras2_keep_decay,
         "keeps the lr key": _keras2_keep_lr_key,
         "leaves an int learning rate": _keras2_no_float,
         "exponential instead of inverse-time": _keras2_with(
-            lambda lr, k: keras.optimizers.schedules.ExponentialDecay(lr, decay_steps=1, decay_rate=1 - k)),
+            lambda lr, k: keras.optimizers.schedules.ExponentialDecay(
+                lr, decay_steps=1, decay_rate=1 - k
+            )
+        ),
         "decay counted per 100 steps": _keras2_with(
-            lambda lr, k: keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=100, decay_rate=k)),
+            lambda lr, k: keras.optimizers.schedules.InverseTimeDecay(
+                lr, decay_steps=100, decay_rate=k
+            )
+        ),
         "drops the decay": _keras2_with(lambda lr, k: lr),
         "mutates its input": _keras2_with(_inverse_time, mutate=True),
         "keeps decay=0": _keras2_with(_inverse_time, keep_zero_decay=True),
         "returns None": lambda kwargs: None,
         "returns an optimizer": lambda kwargs: keras.optimizers.SGD(learning_rate=0.1),
-        "a plain function of the step": _keras2_with(lambda lr, k: (lambda step: lr / (1 + k * step))),
+        "a plain function of the step": _keras2_with(
+            lambda lr, k: lambda step: lr / (1 + k * step)
+        ),
         "decays per epoch (staircase)": _keras2_with(
-            lambda lr, k: keras.optimizers.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=k * 10, staircase=True)),
-        "drops momentum": lambda kwargs: {"learning_rate": float(kwargs.get("lr", kwargs.get("learning_rate")))},
+            lambda lr, k: keras.optimizers.schedules.InverseTimeDecay(
+                lr, decay_steps=1, decay_rate=k * 10, staircase=True
+            )
+        ),
+        "drops momentum": lambda kwargs: {
+            "learning_rate": float(kwargs.get("lr", kwargs.get("learning_rate")))
+        },
     },
     "classify_curve": {
         "ignores NaN": _curve_nan_blind,
@@ -342,26 +428,34 @@ WRONG = {
     "pick_lr": {
         "LR at the minimum loss": lambda lrs, losses: float(lrs[np.nanargmin(losses)]),
         "LR at the minimum, NaN-naive": lambda lrs, losses: float(lrs[np.argmin(losses)]),
-        "LR where the loss explodes (largest loss)":
-            lambda lrs, losses: float(_finite(lrs, losses)[0][np.argmax(_finite(lrs, losses)[1])]),
+        "LR where the loss explodes (largest loss)": lambda lrs, losses: float(
+            _finite(lrs, losses)[0][np.argmax(_finite(lrs, losses)[1])]
+        ),
         "first LR": lambda lrs, losses: float(lrs[0]),
         "last LR": lambda lrs, losses: float(lrs[-1]),
-        "first LR whose loss exceeds the start": lambda lrs, losses: float(lrs[np.flatnonzero(~(losses <= losses[0]))[0]]),
+        "first LR whose loss exceeds the start": lambda lrs, losses: float(
+            lrs[np.flatnonzero(~(losses <= losses[0]))[0]]
+        ),
         "half the minimum's LR": lambda lrs, losses: float(lrs[np.nanargmin(losses)] / 2),
         "ten times the minimum's LR": lambda lrs, losses: float(lrs[np.nanargmin(losses)] * 10),
-        "steepest *rise* (sign error)":
-            lambda lrs, losses: float(_finite(lrs, losses)[0][np.argmax(np.gradient(_finite(lrs, losses)[1]))]),
+        "steepest *rise* (sign error)": lambda lrs, losses: float(
+            _finite(lrs, losses)[0][np.argmax(np.gradient(_finite(lrs, losses)[1]))]
+        ),
         "a fixed favourite, 1e-3": lambda lrs, losses: 1e-3,
         "the loss instead of the LR": lambda lrs, losses: float(np.nanmin(losses)),
         "the minimum's LR / 10, NaN-naive": lambda lrs, losses: float(lrs[np.argmin(losses)] / 10),
         "steepest, NaN-naive": lambda lrs, losses: float(lrs[np.argmin(np.gradient(losses))]),
         "the middle of the tried range": lambda lrs, losses: float(lrs[len(lrs) // 2]),
-        "the first LR whose loss is below the start": lambda lrs, losses: float(lrs[np.flatnonzero(losses < losses[0])[0]]),
-        "the largest LR whose loss is below the start":
-            lambda lrs, losses: float(_finite(lrs, losses)[0][_finite(lrs, losses)[1] < losses[0]][-1]),
+        "the first LR whose loss is below the start": lambda lrs, losses: float(
+            lrs[np.flatnonzero(losses < losses[0])[0]]
+        ),
+        "the largest LR whose loss is below the start": lambda lrs, losses: float(
+            _finite(lrs, losses)[0][_finite(lrs, losses)[1] < losses[0]][-1]
+        ),
         "where the test stopped / 10": lambda lrs, losses: float(_finite(lrs, losses)[0][-1] / 10),
         "90% of the way down the fall": lambda lrs, losses: float(
-            lrs[np.flatnonzero(losses <= losses[0] - 0.9 * (losses[0] - np.nanmin(losses)))[0]]),
+            lrs[np.flatnonzero(losses <= losses[0] - 0.9 * (losses[0] - np.nanmin(losses)))[0]]
+        ),
         "a fixed favourite, 0.01": lambda lrs, losses: 0.01,
         "the index, not the LR": lambda lrs, losses: int(np.nanargmin(losses)),
     },
@@ -370,7 +464,11 @@ WRONG = {
 
 @pytest.mark.parametrize(
     "exercise_id, answer",
-    [pytest.param(eid, fn, id=f"{eid}: {name}") for eid, table in WRONG.items() for name, fn in table.items()],
+    [
+        pytest.param(eid, fn, id=f"{eid}: {name}")
+        for eid, table in WRONG.items()
+        for name, fn in table.items()
+    ],
 )
 def test_plausible_wrong_answers_fail_with_a_hint(exercise_id, answer):
     result = check(exercise_id, answer)
@@ -381,12 +479,18 @@ def test_plausible_wrong_answers_fail_with_a_hint(exercise_id, answer):
 
 def test_every_function_checker_has_a_table_of_wrong_answers():
     # their tables are below
-    class_or_training = {"warmup_schedule", "plan_learning_rate", "layerwise_learning_rates", "resume_training",
-                         "wsd_schedule"}
+    class_or_training = {
+        "warmup_schedule",
+        "plan_learning_rate",
+        "layerwise_learning_rates",
+        "resume_training",
+        "wsd_schedule",
+    }
     assert set(WRONG) == set(exercises.EXERCISES) - class_or_training
 
 
 # ---- sgd_step and the numeric checkers -----------------------------------------------------------
+
 
 def test_verdict_shows_the_failing_case_expected_value_and_hint():
     text = repr(check("step_decay", lambda epoch, lr0, f, s: lr0 * f ** round(epoch / s)))
@@ -399,14 +503,24 @@ GIVEAWAYS = {
     "time_based_decay": ["/ (1 +", "1 + k", "k * t", "k*t", "decay_rate * step"],
     "step_decay": ["floor", "** ", "**floor", "// step_size", "int("],
     "exponential_decay": ["exp(", "np.", "math.", "e **", "-k * t", "-k*t"],
-    "step_decay_schedule": ["staircase=", "ExponentialDecay(", "PiecewiseConstantDecay(", "- 1", "* steps_per_epoch",
-                            "decay_steps="],
+    "step_decay_schedule": [
+        "staircase=",
+        "ExponentialDecay(",
+        "PiecewiseConstantDecay(",
+        "- 1",
+        "* steps_per_epoch",
+        "decay_steps=",
+    ],
 }
 
 
 @pytest.mark.parametrize(
     "exercise_id, answer",
-    [pytest.param(eid, fn, id=f"{eid}: {name}") for eid in GIVEAWAYS for name, fn in WRONG[eid].items()],
+    [
+        pytest.param(eid, fn, id=f"{eid}: {name}")
+        for eid in GIVEAWAYS
+        for name, fn in WRONG[eid].items()
+    ],
 )
 def test_lesson_05_hints_point_at_the_failing_case_without_giving_the_answer(exercise_id, answer):
     message = check(exercise_id, answer).message
@@ -420,6 +534,7 @@ def test_warmup_hints_write_no_code():
 
 
 # ---- step_decay_schedule: a Keras schedule object right at every step ----------------------------
+
 
 def _step_decay_subclass(lr0, f, s, spe, epochs):
     from keras import ops
@@ -435,9 +550,12 @@ def _step_decay_subclass(lr0, f, s, spe, epochs):
 RIGHT_STEP_SCHEDULES = {
     "ExponentialDecay(staircase=True)": lambda lr0, f, s, spe, epochs: _exp_decay(lr0, s * spe, f),
     "PiecewiseConstantDecay, boundaries one step before each drop": lambda *case: _piecewise(*case),
-    "PiecewiseConstantDecay with boundaries past the budget": lambda *case: _piecewise(*case, drops=40),
-    "lrlab.keras_schedules.step_decay_schedule": lambda lr0, f, s, spe, epochs:
-        __import__("lrlab.keras_schedules").keras_schedules.step_decay_schedule(lr0, f, s, spe),
+    "PiecewiseConstantDecay with boundaries past the budget": lambda *case: _piecewise(
+        *case, drops=40
+    ),
+    "lrlab.keras_schedules.step_decay_schedule": lambda lr0, f, s, spe, epochs: __import__(
+        "lrlab.keras_schedules"
+    ).keras_schedules.step_decay_schedule(lr0, f, s, spe),
     "a LearningRateSchedule subclass": _step_decay_subclass,
 }
 
@@ -458,10 +576,20 @@ def test_step_decay_schedule_cases_probe_every_boundary_and_several_steps_per_ep
 
 
 def test_step_decay_schedule_hints_say_which_way_the_boundary_is_off():
-    late = check("step_decay_schedule", WRONG["step_decay_schedule"][
-        "PiecewiseConstantDecay at the drop steps (inclusive boundary: one step late)"]).message
-    early = check("step_decay_schedule", WRONG["step_decay_schedule"]["PiecewiseConstantDecay one step too early"]).message
-    assert "at step 66 returned 0.1, expected 0.05" in late and "still gives the LR from before" in late
+    late = check(
+        "step_decay_schedule",
+        WRONG["step_decay_schedule"][
+            "PiecewiseConstantDecay at the drop steps (inclusive boundary: one step late)"
+        ],
+    ).message
+    early = check(
+        "step_decay_schedule",
+        WRONG["step_decay_schedule"]["PiecewiseConstantDecay one step too early"],
+    ).message
+    assert (
+        "at step 66 returned 0.1, expected 0.05" in late
+        and "still gives the LR from before" in late
+    )
     assert "at step 65 returned 0.05, expected 0.1" in early and "already dropped" in early
 
 
@@ -471,14 +599,20 @@ RIGHT_LOG_UNIFORMS = {
     "natural log": lambda low, high, n, rng: np.exp(rng.uniform(np.log(low), np.log(high), n)),
     "base 10": lambda low, high, n, rng: 10 ** rng.uniform(np.log10(low), np.log10(high), n),
     "base 2": lambda low, high, n, rng: 2 ** rng.uniform(np.log2(low), np.log2(high), n),
-    "np.power, size=": lambda low, high, n, rng: np.power(10.0, rng.uniform(np.log10(low), np.log10(high), size=n)),
+    "np.power, size=": lambda low, high, n, rng: np.power(
+        10.0, rng.uniform(np.log10(low), np.log10(high), size=n)
+    ),
     "low * (high/low) ** U": lambda low, high, n, rng: low * (high / low) ** rng.random(n),
     "exp(log low + (log high - log low) U)": lambda low, high, n, rng: np.exp(
-        np.log(low) + (np.log(high) - np.log(low)) * rng.random(n)),
+        np.log(low) + (np.log(high) - np.log(low)) * rng.random(n)
+    ),
     "a loop of math.exp, as a list": lambda low, high, n, rng: [
-        math.exp(rng.uniform(math.log(low), math.log(high))) for _ in range(n)],
+        math.exp(rng.uniform(math.log(low), math.log(high))) for _ in range(n)
+    ],
     "sorted": lambda low, high, n, rng: np.sort(np.exp(rng.uniform(np.log(low), np.log(high), n))),
-    "the library's": lambda low, high, n, rng: __import__("lrlab.search").search.log_uniform(low, high, n, rng),
+    "the library's": lambda low, high, n, rng: __import__("lrlab.search").search.log_uniform(
+        low, high, n, rng
+    ),
 }
 
 
@@ -497,8 +631,18 @@ def test_log_uniform_is_checked_on_ranges_that_catch_a_missing_bound():
     first = checkers._LOG_UNIFORM_CASES[0]
     for name in ("ignores high (log(1) = 0)", "ignores low (1e-5 built in)"):
         samples = WRONG["log_uniform"][name](*first[:3], np.random.default_rng(0))
-        assert checkers._first_problem([checkers._log_uniform_shape_and_range, checkers._log_uniform_reaches_both_ends,
-                                        checkers._log_uniform_even_over_decades], samples, first) is None, name
+        assert (
+            checkers._first_problem(
+                [
+                    checkers._log_uniform_shape_and_range,
+                    checkers._log_uniform_reaches_both_ends,
+                    checkers._log_uniform_even_over_decades,
+                ],
+                samples,
+                first,
+            )
+            is None
+        ), name
 
 
 def test_log_uniform_verdicts_name_the_range_and_never_write_the_answer():
@@ -510,6 +654,7 @@ def test_log_uniform_verdicts_name_the_range_and_never_write_the_answer():
 
 
 # ---- keras2_to_keras3 ------------------------------------------------------------------------------
+
 
 def test_reference_keras2_output_builds_a_quiet_keras3_optimizer_that_decays_like_keras2():
     kwargs = {"lr": 0.1, "decay": 0.01, "momentum": 0.9}
@@ -562,13 +707,23 @@ def _keras2_written_differently(kwargs, make_schedule, explicit_defaults=False):
 
 
 RIGHT_KERAS2 = {
-    "a hand-written LearningRateSchedule": lambda kwargs: _keras2_written_differently(kwargs, _Keras2Decay),
+    "a hand-written LearningRateSchedule": lambda kwargs: _keras2_written_differently(
+        kwargs, _Keras2Decay
+    ),
     "InverseTimeDecay with keyword arguments": lambda kwargs: _keras2_written_differently(
-        kwargs, lambda lr, k: keras.optimizers.schedules.InverseTimeDecay(
-            initial_learning_rate=lr, decay_steps=1, decay_rate=k, staircase=False)),
-    "SGD's defaults written out": lambda kwargs: _keras2_written_differently(kwargs, _inverse_time, explicit_defaults=True),
-    "decay_steps=10 with decay_rate=10*k (the same curve)": lambda kwargs: _keras2_written_differently(
-        kwargs, lambda lr, k: keras.optimizers.schedules.InverseTimeDecay(lr, 10, 10 * k)),
+        kwargs,
+        lambda lr, k: keras.optimizers.schedules.InverseTimeDecay(
+            initial_learning_rate=lr, decay_steps=1, decay_rate=k, staircase=False
+        ),
+    ),
+    "SGD's defaults written out": lambda kwargs: _keras2_written_differently(
+        kwargs, _inverse_time, explicit_defaults=True
+    ),
+    "decay_steps=10 with decay_rate=10*k (the same curve)": lambda kwargs: (
+        _keras2_written_differently(
+            kwargs, lambda lr, k: keras.optimizers.schedules.InverseTimeDecay(lr, 10, 10 * k)
+        )
+    ),
 }
 
 
@@ -580,7 +735,8 @@ def test_keras2_answers_written_differently_also_pass(name):
 def test_a_plain_function_of_the_step_fails_because_keras3_cannot_train_with_it():
     # Keras 3 calls a callable learning rate with no argument: such an answer cannot train.
     answer = lambda kwargs: _keras2_written_differently(  # noqa: E731
-        kwargs, lambda lr, k: (lambda step: lr / (1 + k * np.asarray(step, float))))
+        kwargs, lambda lr, k: lambda step: lr / (1 + k * np.asarray(step, float))
+    )
     result = check("keras2_to_keras3", answer)
     assert not result.passed
     assert "no argument" in result.message and "step 0" in result.message, result.message
@@ -591,6 +747,7 @@ def test_keras2_is_registered_with_a_longer_timeout_for_the_first_keras_call():
 
 
 # ---- classify_curve ------------------------------------------------------------------------------
+
 
 def test_reference_classify_curve_agrees_with_the_library_on_many_curves():
     rng = np.random.default_rng(0)
@@ -613,17 +770,31 @@ def test_classify_curve_accepts_both_labels_only_for_spikes_that_stall():
     for curve, also, _ in checkers._CURVE_CASES:
         accepted = set(checkers._curve_accepts(np.array(curve), also))
         assert accepted <= set(diagnosis.DIAGNOSES)
-        assert accepted in ({"too slow"}, {"good"}, {"unstable"}, {"diverged"}, {"unstable", "diverged"})
+        assert accepted in (
+            {"too slow"},
+            {"good"},
+            {"unstable"},
+            {"diverged"},
+            {"unstable", "diverged"},
+        )
 
 
 # Sound readers of a loss curve: each must pass (the issue's example first: a spike above 1.5x the
 # start counts as divergence).
 RIGHT_CURVE_READERS = {
     "spike above 1.5x the start is diverged": lambda losses: _curve_rules(losses, spike=1.5),
-    "spike above 20x the start is diverged (lr = 10 reads unstable)": lambda losses: _curve_rules(losses, spike=20.0),
-    "no spike rule at all (spikes that stall read unstable)": lambda losses: _curve_rules(losses, spike=np.inf),
-    "stricter climb share (15%) and noise floor (2%)": lambda losses: _curve_rules(losses, share=0.15, noise=0.02),
-    "looser climb share (35%) and noise floor (10%)": lambda losses: _curve_rules(losses, share=0.35, noise=0.1),
+    "spike above 20x the start is diverged (lr = 10 reads unstable)": lambda losses: _curve_rules(
+        losses, spike=20.0
+    ),
+    "no spike rule at all (spikes that stall read unstable)": lambda losses: _curve_rules(
+        losses, spike=np.inf
+    ),
+    "stricter climb share (15%) and noise floor (2%)": lambda losses: _curve_rules(
+        losses, share=0.15, noise=0.02
+    ),
+    "looser climb share (35%) and noise floor (10%)": lambda losses: _curve_rules(
+        losses, share=0.35, noise=0.1
+    ),
     "good after a 10% drop": lambda losses: _curve_rules(losses, min_drop=0.1),
     "good only after a 50% drop": lambda losses: _curve_rules(losses, min_drop=0.5),
     "largest single climb instead of the climbs' share": _curve_largest_single_rise,
@@ -640,7 +811,9 @@ def test_sound_classify_curve_readers_pass(name):
 
 def test_classify_curve_hints_point_at_the_case_not_the_code():
     for curve, _, hint in checkers._CURVE_CASES:
-        assert not any(code in hint for code in ("np.", "isfinite", "isnan", "return", "==", "diff(", "if ")), hint
+        assert not any(
+            code in hint for code in ("np.", "isfinite", "isnan", "return", "==", "diff(", "if ")
+        ), hint
     text = check("classify_curve", _curve_slow_before_unstable).message
     assert "lr = 3" in text and "too large, not too small" in text
     text = check("classify_curve", _curve_old_word).message
@@ -663,12 +836,18 @@ def test_right_largest_stable_lr_answers_pass(name):
 
 
 def test_largest_stable_lr_hints_say_what_the_answer_does_without_the_formula():
-    for answer, words in [(lambda c: 1.0 / c, "lands on the minimum in one step"),
-                          (lambda c: 1.9 / c, "converges"), (lambda c: 2.0, "diverges"),
-                          (lambda c: 4.0 / c, "diverges"), (lambda c: -2.0 / c, "positive")]:
+    for answer, words in [
+        (lambda c: 1.0 / c, "lands on the minimum in one step"),
+        (lambda c: 1.9 / c, "converges"),
+        (lambda c: 2.0, "diverges"),
+        (lambda c: 4.0 / c, "diverges"),
+        (lambda c: -2.0 / c, "positive"),
+    ]:
         text = check("largest_stable_lr", answer).message
         assert words in text, text
-        assert not any(formula in text.replace(" ", "") for formula in ("2/c", "2/curvature", "2.0/c")), text
+        assert not any(
+            formula in text.replace(" ", "") for formula in ("2/c", "2/curvature", "2.0/c")
+        ), text
 
 
 # ---- pick_lr: synthetic range-test curves with known good regions -------------------------------
@@ -680,12 +859,16 @@ RIGHT_PICKS = {
     "the minimum's LR / 3": lambda lrs, losses: float(lrs[np.nanargmin(losses)] / 3),
     "the minimum's LR / 30": lambda lrs, losses: float(lrs[np.nanargmin(losses)] / 30),
     "halfway down the fall": lambda lrs, losses: float(
-        lrs[np.flatnonzero(losses <= losses[0] - 0.5 * (losses[0] - np.nanmin(losses)))[0]]),
+        lrs[np.flatnonzero(losses <= losses[0] - 0.5 * (losses[0] - np.nanmin(losses)))[0]]
+    ),
     "steepest per step, finite part": lambda lrs, losses: float(
-        _finite(lrs, losses)[0][np.argmin(np.diff(_finite(lrs, losses)[1]))]),
+        _finite(lrs, losses)[0][np.argmin(np.diff(_finite(lrs, losses)[1]))]
+    ),
     "steepest with nanargmin": lambda lrs, losses: float(lrs[np.nanargmin(np.gradient(losses))]),
     "finder valley": lambda lrs, losses: finder.RangeTestResult(lrs, losses).suggestion("valley"),
-    "finder steepest": lambda lrs, losses: finder.RangeTestResult(lrs, losses).suggestion("steepest"),
+    "finder steepest": lambda lrs, losses: finder.RangeTestResult(lrs, losses).suggestion(
+        "steepest"
+    ),
 }
 
 
@@ -717,7 +900,9 @@ def test_pick_lr_curves_look_like_range_tests():
     for lrs, losses in PICK_LR_CURVES:
         finite = losses[np.isfinite(losses)]
         assert np.all(np.diff(lrs) > 0)
-        assert finite[-1] > 4 * losses[0] or not np.all(np.isfinite(losses))  # ends where the finder stops
+        assert finite[-1] > 4 * losses[0] or not np.all(
+            np.isfinite(losses)
+        )  # ends where the finder stops
         low, high, bottom = good_lr_window(lrs, losses)
         assert lrs[0] < low < high < bottom < lrs[-1]
         assert high / low > 5  # a real window, not a needle
@@ -725,7 +910,12 @@ def test_pick_lr_curves_look_like_range_tests():
 
 def test_good_lr_window_of_a_hand_made_curve():
     lrs = np.geomspace(1e-4, 1.0, 41)  # 10 points per decade
-    losses = np.r_[np.full(10, 2.0), np.linspace(2.0, 0.5, 16)[1:], [0.6, 1.0, 3.0, 9.0, np.inf], np.full(11, np.nan)]
+    losses = np.r_[
+        np.full(10, 2.0),
+        np.linspace(2.0, 0.5, 16)[1:],
+        [0.6, 1.0, 3.0, 9.0, np.inf],
+        np.full(11, np.nan),
+    ]
     low, high, bottom = good_lr_window(lrs, losses)
     assert bottom == pytest.approx(lrs[24])  # loss 0.5
     assert high == pytest.approx(lrs[24] / 3)
@@ -733,9 +923,11 @@ def test_good_lr_window_of_a_hand_made_curve():
 
 
 def test_range_test_curve_nan_tail():
-    lrs, losses = range_test_curve(np.geomspace(1e-5, 1, 80), 1.0, 0.1, -2.5, 0.35, -0.9, nan_tail=True)
+    lrs, losses = range_test_curve(
+        np.geomspace(1e-5, 1, 80), 1.0, 0.1, -2.5, 0.35, -0.9, nan_tail=True
+    )
     stop = np.flatnonzero(~np.isfinite(losses))[0]
-    assert len(lrs) == 80 and np.isinf(losses[stop]) and np.all(np.isnan(losses[stop + 1:]))
+    assert len(lrs) == 80 and np.isinf(losses[stop]) and np.all(np.isnan(losses[stop + 1 :]))
     assert np.all(losses[:stop] <= 4 * losses[0])
 
 
@@ -743,7 +935,9 @@ def test_range_test_curve_nan_tail():
 
 WARMUP_REFERENCE = cells.solution_source("warmup_schedule")
 _RAMP = "done = ops.minimum(step, self.warmup_steps) / self.warmup_steps"
-_RETURN = "return self.initial_learning_rate + (self.warmup_target - self.initial_learning_rate) * done"
+_RETURN = (
+    "return self.initial_learning_rate + (self.warmup_target - self.initial_learning_rate) * done"
+)
 _REGISTER = '@keras.saving.register_keras_serializable(package="lrlab_exercises")\n'
 _GET_CONFIG = WARMUP_REFERENCE.index("    def get_config(self):")
 
@@ -758,36 +952,81 @@ def _warmup_variant(*replacements):
 
 # (what is wrong, the cell's source, words the verdict must contain)
 WRONG_WARMUP = [
-    ("off by one: the target is reached one step early",
-     _warmup_variant((_RAMP, "done = ops.minimum(step + 1, self.warmup_steps) / self.warmup_steps")), "at step 0"),
-    ("off by one the other way: the ramp ends at step warmup_steps - 1",
-     _warmup_variant((_RAMP, "done = ops.minimum(step, self.warmup_steps - 1) / (self.warmup_steps - 1)")),
-     "climbs by"),
-    ("no clamp: keeps climbing after warm-up",
-     _warmup_variant((_RAMP, "done = step / self.warmup_steps")), "stays at warmup_target"),
-    ("ramps from 0 instead of initial_learning_rate",
-     _warmup_variant((_RETURN, "return self.warmup_target * done")), "step 0"),
-    ("graph-unsafe: float() and min() on the step",
-     _warmup_variant(('step = ops.cast(step, "float32")\n        ' + _RAMP,
-                      "step = float(step)\n        done = min(step, self.warmup_steps) / self.warmup_steps")),
-     "graph mode"),
+    (
+        "off by one: the target is reached one step early",
+        _warmup_variant(
+            (_RAMP, "done = ops.minimum(step + 1, self.warmup_steps) / self.warmup_steps")
+        ),
+        "at step 0",
+    ),
+    (
+        "off by one the other way: the ramp ends at step warmup_steps - 1",
+        _warmup_variant(
+            (_RAMP, "done = ops.minimum(step, self.warmup_steps - 1) / (self.warmup_steps - 1)")
+        ),
+        "climbs by",
+    ),
+    (
+        "no clamp: keeps climbing after warm-up",
+        _warmup_variant((_RAMP, "done = step / self.warmup_steps")),
+        "stays at warmup_target",
+    ),
+    (
+        "ramps from 0 instead of initial_learning_rate",
+        _warmup_variant((_RETURN, "return self.warmup_target * done")),
+        "step 0",
+    ),
+    (
+        "graph-unsafe: float() and min() on the step",
+        _warmup_variant(
+            (
+                'step = ops.cast(step, "float32")\n        ' + _RAMP,
+                "step = float(step)\n        done = min(step, self.warmup_steps) / self.warmup_steps",
+            )
+        ),
+        "graph mode",
+    ),
     ("no get_config", WARMUP_REFERENCE[:_GET_CONFIG].rstrip() + "\n", "no get_config()"),
-    ("get_config still a stub",
-     WARMUP_REFERENCE[:_GET_CONFIG] + "    def get_config(self):\n        raise NotImplementedError\n", "get_config"),
-    ("get_config with a wrong key",
-     _warmup_variant(('"warmup_steps": self.warmup_steps,', '"steps": self.warmup_steps,')), "get_config() returned"),
+    (
+        "get_config still a stub",
+        WARMUP_REFERENCE[:_GET_CONFIG]
+        + "    def get_config(self):\n        raise NotImplementedError\n",
+        "get_config",
+    ),
+    (
+        "get_config with a wrong key",
+        _warmup_variant(('"warmup_steps": self.warmup_steps,', '"steps": self.warmup_steps,')),
+        "get_config() returned",
+    ),
     ("not registered", _warmup_variant((_REGISTER, "")), "not registered"),
-    ("not a LearningRateSchedule subclass",
-     _warmup_variant(("class WarmupSchedule(keras.optimizers.schedules.LearningRateSchedule):", "class WarmupSchedule:"),
-                     ("        super().__init__()\n", ""), (_REGISTER, "")),
-     "LearningRateSchedule"),
-    ("crashes when called",
-     _warmup_variant(('step = ops.cast(step, "float32")', 'step = ops.cast(step, "float32") / undefined_name')),
-     "NameError"),
+    (
+        "not a LearningRateSchedule subclass",
+        _warmup_variant(
+            (
+                "class WarmupSchedule(keras.optimizers.schedules.LearningRateSchedule):",
+                "class WarmupSchedule:",
+            ),
+            ("        super().__init__()\n", ""),
+            (_REGISTER, ""),
+        ),
+        "LearningRateSchedule",
+    ),
+    (
+        "crashes when called",
+        _warmup_variant(
+            (
+                'step = ops.cast(step, "float32")',
+                'step = ops.cast(step, "float32") / undefined_name',
+            )
+        ),
+        "NameError",
+    ),
 ]
 
 
-@pytest.mark.parametrize("source, words", [pytest.param(s, w, id=name) for name, s, w in WRONG_WARMUP])
+@pytest.mark.parametrize(
+    "source, words", [pytest.param(s, w, id=name) for name, s, w in WRONG_WARMUP]
+)
 def test_wrong_warmup_schedules_fail_with_a_verdict(source, words):
     result = check("warmup_schedule", _defined_by(source, "warmup_schedule"))
     assert result.status == exercises.FAILED, result
@@ -795,12 +1034,14 @@ def test_wrong_warmup_schedules_fail_with_a_verdict(source, words):
 
 
 # ---- plan_learning_rate: the checker reads the plan at three budgets, then trains it once ---------
-
+@SLOW
 def test_reference_plan_clears_the_target_with_a_margin():
     spe, epochs = models.CAPSTONE["steps_per_epoch"], models.CAPSTONE["epochs"]
     accuracies, losses = models.train_capstone(solutions.plan_learning_rate(spe, epochs))
     assert accuracies[-1] >= models.CAPSTONE["target_accuracy"] + 0.03
-    assert len(accuracies) == epochs and len(losses) == epochs + 1  # the loss before training, then per epoch
+    assert (
+        len(accuracies) == epochs and len(losses) == epochs + 1
+    )  # the loss before training, then per epoch
     (x, y), _ = data.capstone_data()
     model = models.capstone_model()
     model.compile("sgd", "sparse_categorical_crossentropy")
@@ -810,7 +1051,10 @@ def test_reference_plan_clears_the_target_with_a_margin():
 
 def test_the_plan_budgets_differ_from_the_capstone_in_steps_per_epoch_and_epochs():
     capstone, *others = checkers._PLAN_BUDGETS
-    assert capstone == (models.CAPSTONE["steps_per_epoch"], models.CAPSTONE["epochs"])  # the one trained
+    assert capstone == (
+        models.CAPSTONE["steps_per_epoch"],
+        models.CAPSTONE["epochs"],
+    )  # the one trained
     assert len(others) == 2
     for spe, epochs in others:
         assert spe != capstone[0] and epochs != capstone[1]
@@ -818,6 +1062,7 @@ def test_the_plan_budgets_differ_from_the_capstone_in_steps_per_epoch_and_epochs
     assert totals[0] < capstone[0] * capstone[1] < totals[-1]  # one shorter budget, one longer
 
 
+@SLOW
 def test_the_plan_lrs_are_what_fit_uses():
     """The checker reads the LR of every step in graph mode; it must equal the schedule called
     eagerly step by step, and what a real fit uses (recorded per batch)."""
@@ -825,13 +1070,23 @@ def test_the_plan_lrs_are_what_fit_uses():
 
     schedule = keras.optimizers.schedules.CosineDecay(0.0, 20, warmup_target=0.1, warmup_steps=4)
     lrs = checkers._plan_lrs(keras.optimizers.SGD(schedule), 24)
-    np.testing.assert_allclose(lrs, [float(schedule(step)) for step in range(24)], rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(
+        lrs, [float(schedule(step)) for step in range(24)], rtol=1e-6, atol=1e-12
+    )
     model = models.digits_mlp(optimizer=keras.optimizers.SGD(schedule))
     recorder = callbacks.LearningRateRecorder()
-    model.fit(np.zeros((48, 64), "float32"), np.zeros(48, "int32"), batch_size=8, epochs=4, verbose=0,
-              callbacks=[recorder])
+    model.fit(
+        np.zeros((48, 64), "float32"),
+        np.zeros(48, "int32"),
+        batch_size=8,
+        epochs=4,
+        verbose=0,
+        callbacks=[recorder],
+    )
     np.testing.assert_allclose(recorder.batch_lrs, lrs, rtol=1e-6, atol=1e-12)
-    np.testing.assert_array_equal(checkers._plan_lrs(keras.optimizers.Adam(0.02), 5), np.full(5, 0.02, "float32"))
+    np.testing.assert_array_equal(
+        checkers._plan_lrs(keras.optimizers.Adam(0.02), 5), np.full(5, 0.02, "float32")
+    )
 
 
 def _plan(make):
@@ -841,11 +1096,14 @@ def _plan(make):
 
 def _warmup_cosine(peak, optimizer=keras.optimizers.Adam, warmup_epochs=1, **kwargs):
     """A student answer: warm-up over `warmup_epochs`, then a cosine decay to 0 at the budget's last step."""
+
     def plan(steps_per_epoch, epochs):
         warmup = warmup_epochs * steps_per_epoch
         schedule = keras.optimizers.schedules.CosineDecay(
-            0.0, epochs * steps_per_epoch - warmup, warmup_target=peak, warmup_steps=warmup)
+            0.0, epochs * steps_per_epoch - warmup, warmup_target=peak, warmup_steps=warmup
+        )
         return optimizer(schedule, **kwargs)
+
     return plan
 
 
@@ -888,35 +1146,84 @@ def _raises(spe, epochs):
 # (what is wrong, the answer, words the verdict must contain)
 WRONG_PLANS = [
     # what lesson 07 teaches: a plan for the budget it is given, decaying by its last step
-    ("a constant Adam(0.01), which alone would reach the target", _plan(lambda: keras.optimizers.Adam(0.01)),
-     ["never changes"]),
-    ("a constant SGD with momentum", _plan(lambda: keras.optimizers.SGD(0.1, momentum=0.9)), ["never changes"]),
-    ("a cosine hard-coded for the capstone's 150 steps",
-     _plan(lambda: keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(0.01, 150))), ["ignores the budget"]),
-    ("warm-up + cosine hard-coded for the capstone",
-     _plan(lambda: keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(
-         0.0, 120, warmup_target=0.01, warmup_steps=30))), ["ignores the budget"]),
-    ("a time-based decay whose rate ignores the budget",
-     _plan(lambda: keras.optimizers.Adam(keras.optimizers.schedules.InverseTimeDecay(0.01, 1, 0.1))),
-     ["ignores the budget"]),
-    ("a decay ending 10 budgets later",
-     _budget(lambda total, spe, epochs: keras.optimizers.schedules.CosineDecay(0.01, 10 * total)),
-     ["the last of", "not come down"]),
-    ("a warm-up that lasts the whole budget",
-     _budget(lambda total, spe, epochs: keras.optimizers.schedules.CosineDecay(
-         0.0, total, warmup_target=0.01, warmup_steps=total)), ["the last of", "not come down"]),
-    ("a decay only to half the peak",
-     _budget(lambda total, spe, epochs: keras.optimizers.schedules.PolynomialDecay(0.01, total, 0.005)),
-     ["50% of its peak"]),
-    ("a decay finishing after 1 epoch",
-     _budget(lambda total, spe, epochs: keras.optimizers.schedules.CosineDecay(0.01, spe)), ["stays there"]),
-    ("a decay counting epochs as steps",
-     _budget(lambda total, spe, epochs: keras.optimizers.schedules.CosineDecay(0.01, epochs)), ["stays there"]),
-    ("a decay that assumes 5 epochs",
-     _budget(lambda total, spe, epochs: keras.optimizers.schedules.CosineDecay(0.01, 5 * spe)),
-     ["plan_learning_rate(40, 15)", "stays there"]),
-    ("a schedule that only works eagerly (a Python `if` on the step)",
-     _plan(lambda: keras.optimizers.Adam(_GraphUnsafeSchedule())), ["graph mode"]),
+    (
+        "a constant Adam(0.01), which alone would reach the target",
+        _plan(lambda: keras.optimizers.Adam(0.01)),
+        ["never changes"],
+    ),
+    (
+        "a constant SGD with momentum",
+        _plan(lambda: keras.optimizers.SGD(0.1, momentum=0.9)),
+        ["never changes"],
+    ),
+    (
+        "a cosine hard-coded for the capstone's 150 steps",
+        _plan(lambda: keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(0.01, 150))),
+        ["ignores the budget"],
+    ),
+    (
+        "warm-up + cosine hard-coded for the capstone",
+        _plan(
+            lambda: keras.optimizers.Adam(
+                keras.optimizers.schedules.CosineDecay(
+                    0.0, 120, warmup_target=0.01, warmup_steps=30
+                )
+            )
+        ),
+        ["ignores the budget"],
+    ),
+    (
+        "a time-based decay whose rate ignores the budget",
+        _plan(
+            lambda: keras.optimizers.Adam(keras.optimizers.schedules.InverseTimeDecay(0.01, 1, 0.1))
+        ),
+        ["ignores the budget"],
+    ),
+    (
+        "a decay ending 10 budgets later",
+        _budget(
+            lambda total, spe, epochs: keras.optimizers.schedules.CosineDecay(0.01, 10 * total)
+        ),
+        ["the last of", "not come down"],
+    ),
+    (
+        "a warm-up that lasts the whole budget",
+        _budget(
+            lambda total, spe, epochs: keras.optimizers.schedules.CosineDecay(
+                0.0, total, warmup_target=0.01, warmup_steps=total
+            )
+        ),
+        ["the last of", "not come down"],
+    ),
+    (
+        "a decay only to half the peak",
+        _budget(
+            lambda total, spe, epochs: keras.optimizers.schedules.PolynomialDecay(
+                0.01, total, 0.005
+            )
+        ),
+        ["50% of its peak"],
+    ),
+    (
+        "a decay finishing after 1 epoch",
+        _budget(lambda total, spe, epochs: keras.optimizers.schedules.CosineDecay(0.01, spe)),
+        ["stays there"],
+    ),
+    (
+        "a decay counting epochs as steps",
+        _budget(lambda total, spe, epochs: keras.optimizers.schedules.CosineDecay(0.01, epochs)),
+        ["stays there"],
+    ),
+    (
+        "a decay that assumes 5 epochs",
+        _budget(lambda total, spe, epochs: keras.optimizers.schedules.CosineDecay(0.01, 5 * spe)),
+        ["plan_learning_rate(40, 15)", "stays there"],
+    ),
+    (
+        "a schedule that only works eagerly (a Python `if` on the step)",
+        _plan(lambda: keras.optimizers.Adam(_GraphUnsafeSchedule())),
+        ["graph mode"],
+    ),
     # the size of the LR: a sound shape, judged by training at the capstone's budget
     ("too small a peak", _warmup_cosine(1e-5), ["too small"]),
     ("too large a peak", _warmup_cosine(100.0), ["too large"]),
@@ -926,17 +1233,30 @@ WRONG_PLANS = [
     ("a string", _plan(lambda: "adam"), ["expected a Keras optimizer"]),
     ("the class", _plan(lambda: keras.optimizers.Adam), ["call it to create one"]),
     ("a NaN learning rate", _plan(lambda: keras.optimizers.SGD(float("nan"))), ["finite"]),
-    ("an int learning rate, which Keras refuses", _plan(lambda: keras.optimizers.SGD(100)), ["raised ValueError"]),
-    ("a negative learning rate after step 10",
-     _plan(lambda: keras.optimizers.SGD(keras.optimizers.schedules.PiecewiseConstantDecay([10], [0.1, -0.1]))),
-     ["step 11"]),
+    (
+        "an int learning rate, which Keras refuses",
+        _plan(lambda: keras.optimizers.SGD(100)),
+        ["raised ValueError"],
+    ),
+    (
+        "a negative learning rate after step 10",
+        _plan(
+            lambda: keras.optimizers.SGD(
+                keras.optimizers.schedules.PiecewiseConstantDecay([10], [0.1, -0.1])
+            )
+        ),
+        ["step 11"],
+    ),
     ("a zero learning rate", _plan(lambda: keras.optimizers.SGD(0.0)), ["0 at every step"]),
     ("the wrong signature", lambda spe: keras.optimizers.Adam(), ["raised TypeError"]),
     ("an exception", _raises, ["raised ZeroDivisionError"]),
 ]
 
 
-@pytest.mark.parametrize("answer, words", [pytest.param(a, w, id=name) for name, a, w in WRONG_PLANS])
+@SLOW
+@pytest.mark.parametrize(
+    "answer, words", [pytest.param(a, w, id=name) for name, a, w in WRONG_PLANS]
+)
 def test_wrong_plans_fail_with_a_verdict(answer, words):
     result = check("plan_learning_rate", answer)
     assert result.status == exercises.FAILED, result
@@ -953,14 +1273,21 @@ def _step_decay(total, spe, epochs):
 
 # Other sound plans: each passes (each trained once, on the capstone's budget).
 RIGHT_PLANS = {
-    "warm-up + cosine, SGD with momentum 0.9": _warmup_cosine(0.1, keras.optimizers.SGD, momentum=0.9),
-    "cosine without warm-up, Adam": _budget(lambda total, spe, epochs: keras.optimizers.schedules.CosineDecay(0.01, total)),
-    "linear decay to 0, Adam": _budget(lambda total, spe, epochs: keras.optimizers.schedules.PolynomialDecay(0.01, total, 0.0)),
+    "warm-up + cosine, SGD with momentum 0.9": _warmup_cosine(
+        0.1, keras.optimizers.SGD, momentum=0.9
+    ),
+    "cosine without warm-up, Adam": _budget(
+        lambda total, spe, epochs: keras.optimizers.schedules.CosineDecay(0.01, total)
+    ),
+    "linear decay to 0, Adam": _budget(
+        lambda total, spe, epochs: keras.optimizers.schedules.PolynomialDecay(0.01, total, 0.0)
+    ),
     "step decay at 60% and 80% of the epochs, Adam": _budget(_step_decay),
     "one-cycle as a schedule, Adam": _budget(lambda total, spe, epochs: _OneCycle(0.02, total)),
 }
 
 
+@SLOW
 @pytest.mark.parametrize("name", sorted(RIGHT_PLANS))
 def test_other_sound_plans_pass(name):
     result = check("plan_learning_rate", RIGHT_PLANS[name])
@@ -972,15 +1299,20 @@ def test_the_one_cycle_plan_is_lrlabs_one_cycle():
 
     total = 150
     lrs = checkers._plan_lrs(keras.optimizers.Adam(_OneCycle(0.02, total)), total)
-    np.testing.assert_allclose(lrs, cyclical.one_cycle(np.arange(total), total, 0.02), rtol=1e-4, atol=1e-9)
+    np.testing.assert_allclose(
+        lrs, cyclical.one_cycle(np.arange(total), total, 0.02), rtol=1e-4, atol=1e-9
+    )
 
 
 def test_the_step_decay_plan_drops_at_the_start_of_its_epochs():
     lrs = checkers._plan_lrs(keras.optimizers.Adam(_step_decay(150, 30, 5)), 150)
-    np.testing.assert_allclose(lrs[[0, 89, 90, 119, 120, 149]], [0.01, 0.01, 0.001, 0.001, 0.0001, 0.0001], rtol=1e-6)
+    np.testing.assert_allclose(
+        lrs[[0, 89, 90, 119, 120, 149]], [0.01, 0.01, 0.001, 0.001, 0.0001, 0.0001], rtol=1e-6
+    )
 
 
 # ---- every exercise: a hint points at what to check, it never writes the answer (issue 16, item 4) -
+
 
 def _key_expressions(exercise_id):
     """The reference answer's telling code, spaces removed: every returned expression, assigned
@@ -993,13 +1325,22 @@ def _key_expressions(exercise_id):
     marked = inspect.getsource(getattr(solutions, exercises.EXERCISES[exercise_id].name))
     regions = re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", marked, re.S)
     keys = set()
-    for line in (line.split("  #")[0].strip() for region in regions for line in region.splitlines()):
-        match = (re.fullmatch(r"return (.+)", line) or re.fullmatch(r"if (.+):", line)
-                 or re.fullmatch(r"[\w\[\]\"'., ]+?(?<![=<>!])=(?!=)(.+)", line))
+    for line in (
+        line.split("  #")[0].strip() for region in regions for line in region.splitlines()
+    ):
+        match = (
+            re.fullmatch(r"return (.+)", line)
+            or re.fullmatch(r"if (.+):", line)
+            or re.fullmatch(r"[\w\[\]\"'., ]+?(?<![=<>!])=(?!=)(.+)", line)
+        )
         if not match:
             continue
         key = re.sub(r"\s+", "", match.group(1))
-        if len(key) >= 8 and re.search(r"[-+*/(<>]", key) and not key.endswith(("(", "[", "{", ",")):
+        if (
+            len(key) >= 8
+            and re.search(r"[-+*/(<>]", key)
+            and not key.endswith(("(", "[", "{", ","))
+        ):
             assert key in re.sub(r"\s+", "", source)  # taken from what the solution cell shows
             keys.add(key)
     return keys
@@ -1022,7 +1363,7 @@ def _wrong_answers(exercise_id):
     return answers + [lambda *args, **kwargs: None, lambda *args, **kwargs: "not an answer"]
 
 
-@pytest.mark.parametrize("exercise_id", sorted(exercises.EXERCISES))
+@pytest.mark.parametrize("exercise_id", each_exercise())
 def test_no_verdict_for_a_wrong_answer_contains_the_reference_expression(exercise_id):
     keys = _key_expressions(exercise_id)
     if exercise_id == "sgd_step":
@@ -1040,19 +1381,34 @@ def test_no_verdict_for_a_wrong_answer_contains_the_reference_expression(exercis
 
 # ---- layerwise_learning_rates ------------------------------------------------------------------
 
+
 def _layerwise_raises(n, base, decay):
     return [base / 0 for _ in range(n)]
 
 
 LAYERWISE_WRONG = [
     (lambda n, b, d: [b * d ** (n - i) for i in range(n)], "off by one"),  # depth one too deep
-    (lambda n, b, d: [b * d ** (n - 2 - i) for i in range(n)], "off by one"),  # depth one too shallow
-    (lambda n, b, d: [b * d ** i for i in range(n)], "wrong end"),  # the input layer gets base_lr
-    (lambda n, b, d: [b * d ** (n - 1 - i) for i in range(n - 1)], "values, expected"),  # wrong length
+    (
+        lambda n, b, d: [b * d ** (n - 2 - i) for i in range(n)],
+        "off by one",
+    ),  # depth one too shallow
+    (lambda n, b, d: [b * d**i for i in range(n)], "wrong end"),  # the input layer gets base_lr
+    (
+        lambda n, b, d: [b * d ** (n - 1 - i) for i in range(n - 1)],
+        "values, expected",
+    ),  # wrong length
     (lambda n, b, d: [b * d ** (n - 1 - i) for i in range(n + 1)][1:] + [b], "values, expected"),
-    (lambda n, b, d: [int(b * d ** (n - 1 - i)) if b >= 1 else b * d ** (n - 1 - i) for i in range(n)], "int"),
+    (
+        lambda n, b, d: [
+            int(b * d ** (n - 1 - i)) if b >= 1 else b * d ** (n - 1 - i) for i in range(n)
+        ],
+        "int",
+    ),
     (lambda n, b, d: [float("nan")] * n, "finite"),
-    (lambda n, b, d: [b * d * (n - 1 - i) for i in range(n)], "expected ["),  # d * depth, not d ** depth
+    (
+        lambda n, b, d: [b * d * (n - 1 - i) for i in range(n)],
+        "expected [",
+    ),  # d * depth, not d ** depth
     (lambda n, b, d: [b * d ** (n - 1 - i) for i in range(n)][0], "expected a list"),  # a number
     (lambda n, b, d: {i: b * d ** (n - 1 - i) for i in range(n)}, "expected a list"),
     (lambda n, b, d: np.full((n, 1), b), "shape"),
@@ -1083,7 +1439,9 @@ LAYERWISE_RIGHT = [
     lambda n, b, d: tuple(b * d ** (n - 1 - i) for i in range(n)),
     lambda n, b, d: b * d ** np.arange(n - 1, -1, -1.0),  # a NumPy array
     lambda n, b, d: list(b * np.power(d, np.arange(n)[::-1])),  # NumPy floats in a list
-    lambda n, b, d: [float(np.float32(b * d ** (n - 1 - i))) for i in range(n)],  # float32 precision
+    lambda n, b, d: [
+        float(np.float32(b * d ** (n - 1 - i))) for i in range(n)
+    ],  # float32 precision
 ]
 
 
@@ -1095,9 +1453,12 @@ def test_layerwise_honest_alternatives_pass(answer):
 
 # ---- resume_training ---------------------------------------------------------------------------
 
+
 def _no_initial_epoch(path, x, y, batch_size, initial_epoch, epochs, callbacks):
     model = keras.models.load_model(path)
-    model.fit(x, y, batch_size=batch_size, epochs=epochs - initial_epoch, callbacks=callbacks, verbose=0)
+    model.fit(
+        x, y, batch_size=batch_size, epochs=epochs - initial_epoch, callbacks=callbacks, verbose=0
+    )
     return model
 
 
@@ -1109,16 +1470,33 @@ def _all_epochs_again(path, x, y, batch_size, initial_epoch, epochs, callbacks):
 
 def _epochs_as_a_count(path, x, y, batch_size, initial_epoch, epochs, callbacks):
     model = keras.models.load_model(path)
-    model.fit(x, y, batch_size=batch_size, initial_epoch=initial_epoch, epochs=epochs - initial_epoch,
-              callbacks=callbacks, verbose=0)
+    model.fit(
+        x,
+        y,
+        batch_size=batch_size,
+        initial_epoch=initial_epoch,
+        epochs=epochs - initial_epoch,
+        callbacks=callbacks,
+        verbose=0,
+    )
     return model
 
 
 def _recompiled(path, x, y, batch_size, initial_epoch, epochs, callbacks):
-    model = keras.models.load_model(path)  # then a new optimizer with the same schedule: step 0 again
+    model = keras.models.load_model(
+        path
+    )  # then a new optimizer with the same schedule: step 0 again
     schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=2, decay_rate=0.5)
     model.compile(keras.optimizers.SGD(schedule), "sparse_categorical_crossentropy")
-    model.fit(x, y, batch_size=batch_size, initial_epoch=initial_epoch, epochs=epochs, callbacks=callbacks, verbose=0)
+    model.fit(
+        x,
+        y,
+        batch_size=batch_size,
+        initial_epoch=initial_epoch,
+        epochs=epochs,
+        callbacks=callbacks,
+        verbose=0,
+    )
     return model
 
 
@@ -1126,9 +1504,19 @@ def _weights_only(path, x, y, batch_size, initial_epoch, epochs, callbacks):
     old = keras.models.load_model(path)
     model = keras.models.clone_model(old)  # rebuilt from the architecture: a fresh optimizer
     model.set_weights(old.get_weights())
-    model.compile(keras.optimizers.SGD(keras.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5)),
-                  "sparse_categorical_crossentropy")
-    model.fit(x, y, batch_size=batch_size, initial_epoch=initial_epoch, epochs=epochs, callbacks=callbacks, verbose=0)
+    model.compile(
+        keras.optimizers.SGD(keras.optimizers.schedules.ExponentialDecay(0.1, 2, 0.5)),
+        "sparse_categorical_crossentropy",
+    )
+    model.fit(
+        x,
+        y,
+        batch_size=batch_size,
+        initial_epoch=initial_epoch,
+        epochs=epochs,
+        callbacks=callbacks,
+        verbose=0,
+    )
     return model
 
 
@@ -1140,7 +1528,15 @@ def _no_callbacks(path, x, y, batch_size, initial_epoch, epochs, callbacks):
 
 def _wrong_batch_size(path, x, y, batch_size, initial_epoch, epochs, callbacks):
     model = keras.models.load_model(path)
-    model.fit(x, y, batch_size=batch_size // 2, initial_epoch=initial_epoch, epochs=epochs, callbacks=callbacks, verbose=0)
+    model.fit(
+        x,
+        y,
+        batch_size=batch_size // 2,
+        initial_epoch=initial_epoch,
+        epochs=epochs,
+        callbacks=callbacks,
+        verbose=0,
+    )
     return model
 
 
@@ -1150,8 +1546,15 @@ def _returns_nothing(path, x, y, batch_size, initial_epoch, epochs, callbacks):
 
 def _returns_history(path, x, y, batch_size, initial_epoch, epochs, callbacks):
     model = keras.models.load_model(path)
-    return model.fit(x, y, batch_size=batch_size, initial_epoch=initial_epoch, epochs=epochs, callbacks=callbacks,
-                     verbose=0)
+    return model.fit(
+        x,
+        y,
+        batch_size=batch_size,
+        initial_epoch=initial_epoch,
+        epochs=epochs,
+        callbacks=callbacks,
+        verbose=0,
+    )
 
 
 def _raises_io(path, *args):
@@ -1172,6 +1575,7 @@ RESUME_WRONG = [
 ]
 
 
+@SLOW
 @pytest.mark.parametrize("answer, words", RESUME_WRONG, ids=lambda a: getattr(a, "__name__", ""))
 def test_resume_wrong_answers_fail_with_the_right_hint(answer, words):
     result = check("resume_training", answer)
@@ -1182,16 +1586,26 @@ def test_resume_wrong_answers_fail_with_the_right_hint(answer, words):
 def _epoch_by_epoch(path, x, y, batch_size, initial_epoch, epochs, callbacks):
     model = keras.saving.load_model(path)
     for epoch in range(initial_epoch, epochs):
-        model.fit(x, y, batch_size=batch_size, initial_epoch=epoch, epochs=epoch + 1, callbacks=list(callbacks),
-                  shuffle=False, verbose=0)
+        model.fit(
+            x,
+            y,
+            batch_size=batch_size,
+            initial_epoch=epoch,
+            epochs=epoch + 1,
+            callbacks=list(callbacks),
+            shuffle=False,
+            verbose=0,
+        )
     return model
 
 
+@SLOW
 def test_resume_an_honest_alternative_passes():
     result = check("resume_training", _epoch_by_epoch)
     assert result.passed, result
 
 
+@SLOW
 def test_the_resume_checkers_expected_lrs_are_those_of_an_uninterrupted_run():
     from lrlab import fine_tuning
 
@@ -1200,11 +1614,20 @@ def test_the_resume_checkers_expected_lrs_are_those_of_an_uninterrupted_run():
     per_epoch = -(-len(x) // batch)
     for _, learning_rate, extra_callbacks, expected_lr, _ in checkers._resume_cases():
         recorder = fine_tuning.StepLearningRateRecorder()
-        checkers._resume_model(learning_rate()).fit(x, y, batch_size=batch, epochs=epochs, verbose=0,
-                                                    callbacks=extra_callbacks() + [recorder])
+        checkers._resume_model(learning_rate()).fit(
+            x,
+            y,
+            batch_size=batch,
+            epochs=epochs,
+            verbose=0,
+            callbacks=extra_callbacks() + [recorder],
+        )
         assert recorder.steps == list(range(epochs * per_epoch))
-        np.testing.assert_allclose(recorder.learning_rates,
-                                   [expected_lr(t, t // per_epoch) for t in recorder.steps], rtol=1e-6)
+        np.testing.assert_allclose(
+            recorder.learning_rates,
+            [expected_lr(t, t // per_epoch) for t in recorder.steps],
+            rtol=1e-6,
+        )
 
 
 # ==== lesson 09: wsd_schedule ===========================================================================
@@ -1221,7 +1644,9 @@ def _wsd_variant(old, new):
 
 def _wsd_with_call(body):
     """The reference with `__call__`'s body replaced by `body` (8-space indented lines)."""
-    start = WSD_REFERENCE.index("    def __call__(self, step):\n") + len("    def __call__(self, step):\n")
+    start = WSD_REFERENCE.index("    def __call__(self, step):\n") + len(
+        "    def __call__(self, step):\n"
+    )
     stop = WSD_REFERENCE.index("    def get_config(self):")
     return WSD_REFERENCE[:start] + body + "\n" + WSD_REFERENCE[stop:]
 
@@ -1238,37 +1663,90 @@ _WSD_IF_ON_STEP = """\
 
 # (what is wrong, the cell's source, words the verdict must contain)
 WRONG_WSD = [
-    ("peak a step late", _wsd_variant("step / self.warmup_steps", "step / (self.warmup_steps + 1)"), "one step late"),
-    ("peak a step early", _wsd_variant("step / self.warmup_steps", "(step + 1) / self.warmup_steps"), "one step early"),
-    ("decay starts a step late (boundary off by one)",
-     _wsd_variant("end = self.warmup_steps + self.stable_steps + self.decay_steps",
-                  "end = self.warmup_steps + self.stable_steps + self.decay_steps + 1"), "decay starts one step late"),
-    ("decay starts a step early (boundary off by one)",
-     _wsd_variant("(end - step) / self.decay_steps", "(end - step - 1) / self.decay_steps"), "decay starts one step early"),
+    (
+        "peak a step late",
+        _wsd_variant("step / self.warmup_steps", "step / (self.warmup_steps + 1)"),
+        "one step late",
+    ),
+    (
+        "peak a step early",
+        _wsd_variant("step / self.warmup_steps", "(step + 1) / self.warmup_steps"),
+        "one step early",
+    ),
+    (
+        "decay starts a step late (boundary off by one)",
+        _wsd_variant(
+            "end = self.warmup_steps + self.stable_steps + self.decay_steps",
+            "end = self.warmup_steps + self.stable_steps + self.decay_steps + 1",
+        ),
+        "decay starts one step late",
+    ),
+    (
+        "decay starts a step early (boundary off by one)",
+        _wsd_variant("(end - step) / self.decay_steps", "(end - step - 1) / self.decay_steps"),
+        "decay starts one step early",
+    ),
     ("decays to the wrong floor", _wsd_variant("0.0, 1.0)", "0.1, 1.0)"), "instead of 0"),
-    ("no floor at all: goes negative",
-     _wsd_variant("ops.clip((end - step) / self.decay_steps, 0.0, 1.0)", "ops.minimum((end - step) / self.decay_steps, 1.0)"),
-     "negative"),
-    ("ramp never capped at the peak",
-     _wsd_variant("ops.minimum(step / self.warmup_steps, 1.0)", "step / self.warmup_steps")
-     .replace("ops.clip((end - step) / self.decay_steps, 0.0, 1.0)", "ops.maximum((end - step) / self.decay_steps, 0.0)"),
-     "stays at the peak"),
-    ("cosine cooldown instead of linear",
-     _wsd_variant("cool = ops.clip((end - step) / self.decay_steps, 0.0, 1.0)",
-                  "cool = 0.5 * (1 + ops.cos(3.141592653589793 * ops.clip((step - end + self.decay_steps) / self.decay_steps, 0.0, 1.0)))"),
-     "cooldown is linear"),
-    ("no warm-up", _wsd_variant("warm = ops.minimum(step / self.warmup_steps, 1.0)", "warm = 1.0"), "at step 0 the LR is 0"),
+    (
+        "no floor at all: goes negative",
+        _wsd_variant(
+            "ops.clip((end - step) / self.decay_steps, 0.0, 1.0)",
+            "ops.minimum((end - step) / self.decay_steps, 1.0)",
+        ),
+        "negative",
+    ),
+    (
+        "ramp never capped at the peak",
+        _wsd_variant(
+            "ops.minimum(step / self.warmup_steps, 1.0)", "step / self.warmup_steps"
+        ).replace(
+            "ops.clip((end - step) / self.decay_steps, 0.0, 1.0)",
+            "ops.maximum((end - step) / self.decay_steps, 0.0)",
+        ),
+        "stays at the peak",
+    ),
+    (
+        "cosine cooldown instead of linear",
+        _wsd_variant(
+            "cool = ops.clip((end - step) / self.decay_steps, 0.0, 1.0)",
+            "cool = 0.5 * (1 + ops.cos(3.141592653589793 * ops.clip((step - end + self.decay_steps) / self.decay_steps, 0.0, 1.0)))",
+        ),
+        "cooldown is linear",
+    ),
+    (
+        "no warm-up",
+        _wsd_variant("warm = ops.minimum(step / self.warmup_steps, 1.0)", "warm = 1.0"),
+        "at step 0 the LR is 0",
+    ),
     ("Python if on the step", _wsd_with_call(_WSD_IF_ON_STEP), "graph mode"),
-    ("no get_config", WSD_REFERENCE[: WSD_REFERENCE.index("    def get_config(self):")].rstrip() + "\n", "no get_config()"),
-    ("get_config with a wrong key", _wsd_variant('"decay_steps": self.decay_steps,', '"steps": self.decay_steps,'),
-     "get_config() returned"),
+    (
+        "no get_config",
+        WSD_REFERENCE[: WSD_REFERENCE.index("    def get_config(self):")].rstrip() + "\n",
+        "no get_config()",
+    ),
+    (
+        "get_config with a wrong key",
+        _wsd_variant('"decay_steps": self.decay_steps,', '"steps": self.decay_steps,'),
+        "get_config() returned",
+    ),
     ("not registered", WSD_REFERENCE.replace(_REGISTER, ""), "not registered"),
-    ("not a schedule",
-     WSD_REFERENCE.replace("class WSDSchedule(keras.optimizers.schedules.LearningRateSchedule):", "class WSDSchedule:")
-     .replace("        super().__init__()\n", "").replace(_REGISTER, ""),
-     "LearningRateSchedule"),
-    ("crashes", _wsd_variant('step = ops.cast(step, "float32")', 'step = ops.cast(step, "float32") / undefined_name'),
-     "NameError"),
+    (
+        "not a schedule",
+        WSD_REFERENCE.replace(
+            "class WSDSchedule(keras.optimizers.schedules.LearningRateSchedule):",
+            "class WSDSchedule:",
+        )
+        .replace("        super().__init__()\n", "")
+        .replace(_REGISTER, ""),
+        "LearningRateSchedule",
+    ),
+    (
+        "crashes",
+        _wsd_variant(
+            'step = ops.cast(step, "float32")', 'step = ops.cast(step, "float32") / undefined_name'
+        ),
+        "NameError",
+    ),
 ]
 
 
@@ -1281,24 +1759,38 @@ def test_wrong_wsd_schedules_fail_with_a_helpful_hint(source, words):
 
 
 RIGHT_WSD = [
-    ("warm-up left uncapped: the clipped cooldown caps it",
-     _wsd_variant("ops.minimum(step / self.warmup_steps, 1.0)", "step / self.warmup_steps")),
-    ("ops.where by phase", _wsd_with_call("""\
+    (
+        "warm-up left uncapped: the clipped cooldown caps it",
+        _wsd_variant("ops.minimum(step / self.warmup_steps, 1.0)", "step / self.warmup_steps"),
+    ),
+    (
+        "ops.where by phase",
+        _wsd_with_call("""\
         step = ops.cast(step, "float32")
         w, s, d = self.warmup_steps, self.stable_steps, self.decay_steps
         lr = ops.where(step < w, self.peak_learning_rate * step / w, self.peak_learning_rate)
         lr = ops.where(step > w + s, self.peak_learning_rate * (w + s + d - step) / d, lr)
-        return ops.maximum(lr, 0.0)""")),
-    ("tf ops, one expression", _wsd_with_call("""\
+        return ops.maximum(lr, 0.0)"""),
+    ),
+    (
+        "tf ops, one expression",
+        _wsd_with_call("""\
         import tensorflow as tf
         step = tf.cast(step, tf.float32)
         up = step / self.warmup_steps
         down = (self.warmup_steps + self.stable_steps + self.decay_steps - step) / self.decay_steps
-        return self.peak_learning_rate * tf.maximum(0.0, tf.minimum(tf.minimum(up, 1.0), down))""")),
-    ("extra name argument in the config",
-     _wsd_variant("def __init__(self, peak_learning_rate, warmup_steps, stable_steps, decay_steps):",
-                  "def __init__(self, peak_learning_rate, warmup_steps, stable_steps, decay_steps, name=None):")
-     .replace('            "decay_steps": self.decay_steps,\n', '            "decay_steps": self.decay_steps,\n            "name": None,\n')),
+        return self.peak_learning_rate * tf.maximum(0.0, tf.minimum(tf.minimum(up, 1.0), down))"""),
+    ),
+    (
+        "extra name argument in the config",
+        _wsd_variant(
+            "def __init__(self, peak_learning_rate, warmup_steps, stable_steps, decay_steps):",
+            "def __init__(self, peak_learning_rate, warmup_steps, stable_steps, decay_steps, name=None):",
+        ).replace(
+            '            "decay_steps": self.decay_steps,\n',
+            '            "decay_steps": self.decay_steps,\n            "name": None,\n',
+        ),
+    ),
 ]
 
 

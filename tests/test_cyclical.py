@@ -11,6 +11,7 @@ from lrlab import cyclical
 
 # ---- triangular (Smith 2015) ----------------------------------------------------------------
 
+
 def _triangle_reference(step, base, top, half):
     """Piecewise-linear interpolation through the cycle's corners: base, top, base, top..."""
     knots = np.arange(0, step + 2 * half + 1, half)
@@ -27,16 +28,20 @@ def test_triangular_matches_interpolated_corners(step):
 def test_triangular_modes_scale_the_amplitude():
     base, top, half = 0.01, 0.11, 5
     # peaks of cycles 1, 2, 3 are at steps 5, 15, 25
-    assert cyclical.triangular([5, 15, 25], base, top, half, mode="triangular").tolist() == pytest.approx([0.11] * 3)
-    assert cyclical.triangular([5, 15, 25], base, top, half, mode="triangular2").tolist() == pytest.approx(
-        [0.11, 0.06, 0.035]
-    )
+    assert cyclical.triangular(
+        [5, 15, 25], base, top, half, mode="triangular"
+    ).tolist() == pytest.approx([0.11] * 3)
+    assert cyclical.triangular(
+        [5, 15, 25], base, top, half, mode="triangular2"
+    ).tolist() == pytest.approx([0.11, 0.06, 0.035])
     gamma = 0.99
     got = cyclical.triangular(15, base, top, half, mode="exp_range", gamma=gamma)
     assert got == pytest.approx(base + (top - base) * gamma**15)
     # troughs stay at base_lr in every mode
     for mode in cyclical.TRIANGULAR_MODES:
-        assert cyclical.triangular(20, base, top, half, mode=mode, gamma=gamma) == pytest.approx(base)
+        assert cyclical.triangular(20, base, top, half, mode=mode, gamma=gamma) == pytest.approx(
+            base
+        )
 
 
 def test_triangular_array_in_array_out():
@@ -65,6 +70,7 @@ def test_triangular_rejects_bad_arguments(kwargs, name):
 
 # ---- one-cycle ----------------------------------------------------------------------------
 
+
 def test_one_cycle_corners():
     total, top = 201, 0.8  # peak at step 0.25 * 200 = 50
     assert cyclical.one_cycle(0, total, top, pct_start=0.25) == pytest.approx(top / 25)
@@ -78,7 +84,9 @@ def test_one_cycle_linear_is_smiths_triangle():
     total, top, div, final_div = 101, 0.3, 10.0, 100.0
     steps = np.arange(total)
     knots, values = [0, 30, 100], [top / div, top, top / div / final_div]
-    got = cyclical.one_cycle(steps, total, top, div_factor=div, final_div_factor=final_div, anneal="linear")
+    got = cyclical.one_cycle(
+        steps, total, top, div_factor=div, final_div_factor=final_div, anneal="linear"
+    )
     np.testing.assert_allclose(got, np.interp(steps, knots, values), rtol=1e-12)
 
 

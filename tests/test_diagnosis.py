@@ -30,14 +30,17 @@ def test_a_stable_quadratic_never_reads_as_unstable(lr):
     assert classify_loss_curve(_bowl_losses(lr)) in ("too slow", "good")
 
 
-@pytest.mark.parametrize("curve", [
-    [2.3, 1.0, nan],
-    [2.3, nan, 0.1],
-    [2.3, 1.0, inf, 0.5],
-    [2.3, 1.0, -inf],
-    [2.3, 2.4],                     # ends above its start
-    [2.3, 7.0, 0.2],                # peak above 3x the start, even though it ends low
-])
+@pytest.mark.parametrize(
+    "curve",
+    [
+        [2.3, 1.0, nan],
+        [2.3, nan, 0.1],
+        [2.3, 1.0, inf, 0.5],
+        [2.3, 1.0, -inf],
+        [2.3, 2.4],  # ends above its start
+        [2.3, 7.0, 0.2],  # peak above 3x the start, even though it ends low
+    ],
+)
 def test_diverged(curve):
     assert classify_loss_curve(curve) == "diverged"
 
@@ -57,8 +60,10 @@ def test_the_labels_are_not_the_words_for_the_weights_path():
     # "oscillating" used to name both a stable zig-zag of the weights and a broken loss curve;
     # the loss-curve labels and the path regimes now share no word.
     assert diagnosis.DIAGNOSES == ("too slow", "good", "unstable", "diverged")
-    assert not {word for label in diagnosis.DIAGNOSES for word in label.split()} - {"too", "slow"} & {
-        word for regime in landscapes.REGIMES for word in regime.split()}
+    assert not {word for label in diagnosis.DIAGNOSES for word in label.split()} - {
+        "too",
+        "slow",
+    } & {word for regime in landscapes.REGIMES for word in regime.split()}
     assert "oscillat" not in " ".join(diagnosis.DIAGNOSES + landscapes.REGIMES)
 
 
@@ -95,27 +100,33 @@ def test_accepts_lists_tuples_and_arrays_and_returns_a_known_label():
         assert label == "good" and label in diagnosis.DIAGNOSES
 
 
-@pytest.mark.parametrize("losses, match", [
-    ([2.0], "losses"),
-    ([[2.0, 1.0]], "losses"),
-    ([0.0, 1.0], "losses"),
-    ([-1.0, -2.0], "losses"),
-    ([nan, 1.0], "losses"),
-    ("2.0 1.0", "losses"),
-    ([2.0, "x"], "losses"),
-])
+@pytest.mark.parametrize(
+    "losses, match",
+    [
+        ([2.0], "losses"),
+        ([[2.0, 1.0]], "losses"),
+        ([0.0, 1.0], "losses"),
+        ([-1.0, -2.0], "losses"),
+        ([nan, 1.0], "losses"),
+        ("2.0 1.0", "losses"),
+        ([2.0, "x"], "losses"),
+    ],
+)
 def test_bad_losses_raise_value_error(losses, match):
     with pytest.raises(ValueError, match=match):
         classify_loss_curve(losses)
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    ({"min_drop": 0}, "min_drop"),
-    ({"max_rise_share": 0}, "max_rise_share"),
-    ({"max_rise_share": 1.5}, "max_rise_share"),
-    ({"noise": -0.1}, "noise"),
-    ({"blow_up": 1.0}, "blow_up"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"min_drop": 0}, "min_drop"),
+        ({"max_rise_share": 0}, "max_rise_share"),
+        ({"max_rise_share": 1.5}, "max_rise_share"),
+        ({"noise": -0.1}, "noise"),
+        ({"blow_up": 1.0}, "blow_up"),
+    ],
+)
 def test_bad_thresholds_raise_value_error_naming_them(kwargs, name):
     with pytest.raises(ValueError, match=f"`{name}`.*Received: {name}="):
         classify_loss_curve([2.0, 1.0], **kwargs)
@@ -131,10 +142,13 @@ def test_dead_unit_fraction_against_a_loop_over_units():
     assert diagnosis.dead_unit_fraction(x, w, b + 1000.0) == 0.0
 
 
-@pytest.mark.parametrize("args, name", [
-    (([[1.0, 2.0]], [[1.0], [1.0], [1.0]], [0.0]), "kernel"),
-    (([[1.0, 2.0]], [[1.0], [1.0]], [0.0, 1.0]), "bias"),
-])
+@pytest.mark.parametrize(
+    "args, name",
+    [
+        (([[1.0, 2.0]], [[1.0], [1.0], [1.0]], [0.0]), "kernel"),
+        (([[1.0, 2.0]], [[1.0], [1.0]], [0.0, 1.0]), "bias"),
+    ],
+)
 def test_dead_unit_fraction_bad_shapes(args, name):
     with pytest.raises(ValueError, match=f"`{name}`.*Received: {name}="):
         diagnosis.dead_unit_fraction(*args)

@@ -13,7 +13,14 @@ from instructor import solutions
 from lrlab import exercises
 from lrlab.exercises import check
 
-FIXED_IDS = ["sgd_step", "largest_stable_lr", "log_uniform", "time_based_decay", "step_decay", "exponential_decay"]
+FIXED_IDS = [
+    "sgd_step",
+    "largest_stable_lr",
+    "log_uniform",
+    "time_based_decay",
+    "step_decay",
+    "exponential_decay",
+]
 
 
 def test_the_fixed_course_ids_are_registered():
@@ -57,15 +64,25 @@ def test_broken_answers_get_friendly_verdicts(answer, words):
 
 @pytest.mark.parametrize("runaway", [_loops, _swallows])
 def test_runaway_answers_time_out(monkeypatch, runaway):
-    monkeypatch.setitem(exercises.EXERCISES, "sgd_step", exercises.EXERCISES["sgd_step"].__class__(
-        "sgd_step", exercises.EXERCISES["sgd_step"].verify, timeout=0.2))
+    monkeypatch.setitem(
+        exercises.EXERCISES,
+        "sgd_step",
+        exercises.EXERCISES["sgd_step"].__class__(
+            "sgd_step", exercises.EXERCISES["sgd_step"].verify, timeout=0.2
+        ),
+    )
     result = check("sgd_step", runaway)
     assert result.status == "failed" and "did not finish within 0.2 s" in result.message
 
 
 def test_timeout_works_off_the_main_thread_too(monkeypatch):
-    monkeypatch.setitem(exercises.EXERCISES, "sgd_step", exercises.EXERCISES["sgd_step"].__class__(
-        "sgd_step", exercises.EXERCISES["sgd_step"].verify, timeout=0.2))
+    monkeypatch.setitem(
+        exercises.EXERCISES,
+        "sgd_step",
+        exercises.EXERCISES["sgd_step"].__class__(
+            "sgd_step", exercises.EXERCISES["sgd_step"].verify, timeout=0.2
+        ),
+    )
     box = {}
     before = threading.active_count()
     worker = threading.Thread(target=lambda: box.update(result=check("sgd_step", _swallows)))
@@ -74,7 +91,9 @@ def test_timeout_works_off_the_main_thread_too(monkeypatch):
     assert "did not finish" in box["result"].message
     assert threading.active_count() == before  # the runaway loop was stopped, not left spinning
     box.clear()
-    worker = threading.Thread(target=lambda: box.update(result=check("sgd_step", solutions.sgd_step)))
+    worker = threading.Thread(
+        target=lambda: box.update(result=check("sgd_step", solutions.sgd_step))
+    )
     worker.start()
     worker.join(5)
     assert box["result"].passed
@@ -99,7 +118,9 @@ def test_guarded_turns_what_went_wrong_into_a_verdict():
     def long_error():
         raise ValueError("first line\n" + "x" * 500)
 
-    with pytest.raises(exercises.Failure, match=r"^step\(\) raised ValueError: first line\. Try again\.$"):
+    with pytest.raises(
+        exercises.Failure, match=r"^step\(\) raised ValueError: first line\. Try again\.$"
+    ):
         exercises.guarded("step()", long_error, hint="Try again.")
     with pytest.raises(exercises.Failure, match="x{500}"):
         exercises.guarded("step()", long_error, first_line_only=False)
@@ -113,7 +134,9 @@ def _not_implemented():
 
 
 def test_importing_exercises_registers_every_checker_without_tensorflow():
-    code = ("import sys, lrlab, lrlab.schedules, lrlab.landscapes, lrlab.exercises as e; "
-            "print(len(e.EXERCISES), 'tensorflow' in sys.modules)")
+    code = (
+        "import sys, lrlab, lrlab.schedules, lrlab.landscapes, lrlab.exercises as e; "
+        "print(len(e.EXERCISES), 'tensorflow' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == [str(len(exercises.EXERCISES)), "False"]

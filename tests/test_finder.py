@@ -71,7 +71,9 @@ def assert_same_state(before, after):
     assert len(after["weights"]) == len(before["weights"])
     for a, b in zip(before["weights"], after["weights"]):
         np.testing.assert_array_equal(a, b)
-    assert [np.shape(v) for _, v in after["optimizer"]] == [np.shape(v) for _, v in before["optimizer"]]
+    assert [np.shape(v) for _, v in after["optimizer"]] == [
+        np.shape(v) for _, v in before["optimizer"]
+    ]
     for (_, a), (_, b) in zip(before["optimizer"], after["optimizer"]):
         np.testing.assert_array_equal(a, b)
 
@@ -81,8 +83,16 @@ def assert_same_state(before, after):
 
 def test_learning_rates_grow_exponentially_from_min_to_max():
     model = quadratic_model(1.0)
-    result = lr_range_test(model, np.ones((40, 1)), np.zeros((40, 1)), min_lr=1e-4, max_lr=0.3,
-                           steps=25, batch_size=8, divergence_factor=1e9)
+    result = lr_range_test(
+        model,
+        np.ones((40, 1)),
+        np.zeros((40, 1)),
+        min_lr=1e-4,
+        max_lr=0.3,
+        steps=25,
+        batch_size=8,
+        divergence_factor=1e9,
+    )
     expected = [1e-4 * (0.3 / 1e-4) ** (i / 24) for i in range(25)]
     assert len(result.lrs) == 25 and not result.stopped_early
     np.testing.assert_allclose(result.lrs, expected, rtol=1e-9, atol=0)
@@ -94,8 +104,17 @@ def test_losses_match_a_numpy_rerun_of_the_sweep():
     # Each step's loss is recorded before that step's update, which uses lrs[i]: if the LR
     # applied were off by one step, or the smoothing wrong, this would not match.
     model = quadratic_model(1.5)
-    result = lr_range_test(model, np.ones((16, 1)), np.zeros((16, 1)), min_lr=1e-3, max_lr=0.4,
-                           steps=30, batch_size=4, smoothing=0.7, divergence_factor=1e9)
+    result = lr_range_test(
+        model,
+        np.ones((16, 1)),
+        np.zeros((16, 1)),
+        min_lr=1e-3,
+        max_lr=0.4,
+        steps=30,
+        batch_size=4,
+        smoothing=0.7,
+        divergence_factor=1e9,
+    )
     raw, smooth = reference_run(1.5, result.lrs, 0.7, 1e9)
     np.testing.assert_allclose(result.raw_losses, raw, rtol=1e-5)
     np.testing.assert_allclose(result.losses, smooth, rtol=1e-5)
@@ -105,8 +124,16 @@ def test_losses_match_a_numpy_rerun_of_the_sweep():
 def test_stops_at_the_step_where_the_smoothed_loss_diverges():
     # 1 - 2 * lr < -1 once lr > 1: |w| grows, the loss explodes.
     model = quadratic_model(1.0)
-    result = lr_range_test(model, np.ones((16, 1)), np.zeros((16, 1)), min_lr=1e-2, max_lr=100.0,
-                           steps=60, batch_size=4, smoothing=0.5)
+    result = lr_range_test(
+        model,
+        np.ones((16, 1)),
+        np.zeros((16, 1)),
+        min_lr=1e-2,
+        max_lr=100.0,
+        steps=60,
+        batch_size=4,
+        smoothing=0.5,
+    )
     raw, smooth = reference_run(1.0, np.geomspace(1e-2, 100.0, 60), 0.5, 4.0)
     assert len(raw) < 60  # the reference stops too
     assert result.stopped_early
@@ -118,8 +145,17 @@ def test_stops_at_the_step_where_the_smoothed_loss_diverges():
 
 def test_stops_on_a_non_finite_loss_and_suggestions_stay_finite():
     model = quadratic_model(1e18)  # |1 - 2 lr| >= 3: the loss overflows float32 within a few steps
-    result = lr_range_test(model, np.ones((8, 1)), np.zeros((8, 1)), min_lr=2.0, max_lr=1e6,
-                           steps=40, batch_size=4, smoothing=0.0, divergence_factor=1e30)
+    result = lr_range_test(
+        model,
+        np.ones((8, 1)),
+        np.zeros((8, 1)),
+        min_lr=2.0,
+        max_lr=1e6,
+        steps=40,
+        batch_size=4,
+        smoothing=0.0,
+        divergence_factor=1e30,
+    )
     assert result.stopped_early
     assert not np.isfinite(result.raw_losses[-1])
     assert np.all(np.isfinite(result.raw_losses[:-1]))
@@ -150,8 +186,10 @@ def test_same_seed_gives_the_same_curve(digits):
     # One model, three tests: it is restored after each, so only the batch order differs.
     (x, y), _ = digits
     model = models.digits_mlp(optimizer=keras.optimizers.SGD(learning_rate=0.01))
-    curves = [lr_range_test(model, x, y, steps=12, batch_size=64, seed=seed).raw_losses
-              for seed in (0, 0, 1)]
+    curves = [
+        lr_range_test(model, x, y, steps=12, batch_size=64, seed=seed).raw_losses
+        for seed in (0, 0, 1)
+    ]
     np.testing.assert_allclose(curves[0], curves[1], rtol=1e-6)
     assert not np.allclose(curves[0], curves[2])
 
@@ -159,6 +197,7 @@ def test_same_seed_gives_the_same_curve(digits):
 # --- leaves the model exactly as it found it ---------------------------------------------
 
 
+@pytest.mark.slow  # trains a model: full suite only
 @pytest.mark.parametrize("built", [True, False], ids=["built", "not-built"])
 @pytest.mark.parametrize("optimizer", ["sgd", "adam"])
 def test_restores_the_model_and_the_next_fit_is_unchanged(digits, optimizer, built):
@@ -188,7 +227,7 @@ def test_restores_the_model_and_the_next_fit_is_unchanged(digits, optimizer, bui
         expected = snapshot(reference)
         assert_same_state(expected, after)
         assert after["iterations"] == 0
-        for (_, value) in after["optimizer"][2:]:
+        for _, value in after["optimizer"][2:]:
             assert not np.any(value)
 
     for model in (tested, twin):
@@ -206,10 +245,16 @@ def test_restores_the_model_and_the_next_fit_is_unchanged(digits, optimizer, bui
 def test_an_unbuilt_model_keeps_the_weights_it_was_built_with():
     def unbuilt():
         init = keras.initializers.GlorotUniform
-        model = keras.Sequential([keras.layers.Dense(8, activation="relu", kernel_initializer=init(3)),
-                                  keras.layers.Dense(3, activation="softmax", kernel_initializer=init(4))])
-        model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1, momentum=0.9),
-                      loss="sparse_categorical_crossentropy")
+        model = keras.Sequential(
+            [
+                keras.layers.Dense(8, activation="relu", kernel_initializer=init(3)),
+                keras.layers.Dense(3, activation="softmax", kernel_initializer=init(4)),
+            ]
+        )
+        model.compile(
+            optimizer=keras.optimizers.SGD(learning_rate=0.1, momentum=0.9),
+            loss="sparse_categorical_crossentropy",
+        )
         return model
 
     x = np.random.default_rng(0).normal(size=(64, 5)).astype("float32")
@@ -236,8 +281,15 @@ def test_restores_the_model_when_a_step_raises(monkeypatch):
 
     monkeypatch.setattr(model, "train_on_batch", fails_at_step_five)
     with pytest.raises(KeyboardInterrupt):
-        lr_range_test(model, np.ones((8, 1)), np.zeros((8, 1)), min_lr=0.01, max_lr=0.4,
-                      steps=10, batch_size=4)
+        lr_range_test(
+            model,
+            np.ones((8, 1)),
+            np.zeros((8, 1)),
+            min_lr=0.01,
+            max_lr=0.4,
+            steps=10,
+            batch_size=4,
+        )
     assert len(calls) == 5
     assert_same_state(before, snapshot(model))
 
@@ -320,7 +372,9 @@ def test_suggestion_needs_finite_losses():
 
 def test_unknown_method_lists_the_methods():
     lrs, losses = sigmoid_curve()
-    with pytest.raises(ValueError, match="method.*'valley', 'steepest', 'minimum/10'.*Received: method='best'"):
+    with pytest.raises(
+        ValueError, match="method.*'valley', 'steepest', 'minimum/10'.*Received: method='best'"
+    ):
         RangeTestResult(lrs, losses).suggestion("best")
 
 
@@ -394,9 +448,13 @@ def test_smooth_recorded_stops_like_the_finder():
 def test_range_test_runs_resmoothed_equal_the_finders_own_curve(digits):
     (x, y), _ = digits
     x, y = x[:256], y[:256]
-    model = models.digits_mlp(hidden_units=16, optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9))
+    model = models.digits_mlp(
+        hidden_units=16, optimizer=keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)
+    )
     runs = finder.range_test_runs(model, x, y, ranges=[(1e-4, 30.0)], steps=[40], batch_size=32)
-    direct = lr_range_test(model, x, y, min_lr=1e-4, max_lr=30.0, steps=40, batch_size=32, smoothing=0.9)
+    direct = lr_range_test(
+        model, x, y, min_lr=1e-4, max_lr=30.0, steps=40, batch_size=32, smoothing=0.9
+    )
     again = finder.smooth_recorded(runs[(1e-4, 30.0, 40)].raw_losses, 0.9)
     assert len(again) == len(direct)
     np.testing.assert_array_equal(again, direct.losses)
@@ -418,7 +476,11 @@ def test_resmoothed_is_smooth_recorded_with_the_stop_flag():
 
 @pytest.mark.parametrize(
     "kwargs, match",
-    [({"run": [1.0, 2.0]}, "run"), ({"smoothing": 1.0}, "smoothing"), ({"divergence_factor": 1.0}, "divergence_factor")],
+    [
+        ({"run": [1.0, 2.0]}, "run"),
+        ({"smoothing": 1.0}, "smoothing"),
+        ({"divergence_factor": 1.0}, "divergence_factor"),
+    ],
 )
 def test_resmoothed_bad_arguments(kwargs, match):
     args = {"run": RangeTestResult([1e-3, 1e-2, 1e-1], [1.0, 0.9, 0.8]), "smoothing": 0.5, **kwargs}
@@ -442,7 +504,10 @@ def small_model():
         ({"min_lr": float("nan")}, "min_lr"),
         ({"max_lr": 0.0}, "max_lr"),
         ({"max_lr": "10"}, "max_lr"),
-        ({"min_lr": 1.0, "max_lr": 0.1}, r"Argument `min_lr` must be < max_lr.*Received: min_lr=1.0"),
+        (
+            {"min_lr": 1.0, "max_lr": 0.1},
+            r"Argument `min_lr` must be < max_lr.*Received: min_lr=1.0",
+        ),
         ({"min_lr": 0.1, "max_lr": 0.1}, "min_lr"),
         ({"steps": 5}, r"Argument `steps` must be an integer >= 6. Received: steps=5"),
         ({"steps": 10.5}, "steps"),
@@ -479,8 +544,7 @@ def test_x_and_y_lengths_must_match(small_model):
 
 
 # --- the point of it all -------------------------------------------------------------------
-
-
+@pytest.mark.slow  # trains a model: full suite only
 def test_suggestion_trains_the_digits_mlp_well(digits):
     (x, y), (x_val, y_val) = digits
     probe = models.digits_mlp(optimizer=keras.optimizers.Adam(), seed=0)

@@ -4,7 +4,6 @@ in the committed notebooks are current."""
 import hashlib
 import json
 import pathlib
-import shutil
 import subprocess
 import sys
 
@@ -13,88 +12,128 @@ import pytest
 from instructor import cells
 from lrlab import exercises, grading
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tools"))
+import navigation  # noqa: E402
+import sync_exercises  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 LESSON_01 = ROOT / "notebooks" / "01_what_is_the_learning_rate.ipynb"
 
 
-def _with_answer(tmp_path, source):
-    nb = json.loads(LESSON_01.read_text())
+def _with_answer(folder, name, source, lesson=LESSON_01, exercise_id="sgd_step"):
+    """A copy of `lesson` named `name` whose `exercise_id` cell holds `source` (None: left untouched)."""
+    nb = json.loads(lesson.read_text())
     for cell in nb["cells"]:
-        if cell["metadata"].get("lrlab", {}).get("exercise") == "sgd_step":
+        if source is not None and cell["metadata"].get("lrlab", {}).get("exercise") == exercise_id:
             cell["source"] = source
-    path = tmp_path / LESSON_01.name
+    path = folder / name
     path.write_text(json.dumps(nb))
     return path
 
 
 def _run_check(*paths):
-    return subprocess.run([sys.executable, "-m", "lrlab.grading", *map(str, paths)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "lrlab.grading", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+    )
 
 
-def test_untouched_notebook_is_not_attempted_and_exits_nonzero(tmp_path):
-    path = tmp_path / LESSON_01.name
-    shutil.copy(LESSON_01, path)
-    before = hashlib.sha256(path.read_bytes()).hexdigest()
-    out = _run_check(path)
-    assert out.returncode == 1
-    assert "sgd_step" in out.stdout and "not attempted" in out.stdout and "0 of 1 exercises passed" in out.stdout
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == before  # never modified
+# Each case is one notebook copy; one `python -m lrlab.grading` start grades them all (each start
+# pays the Keras import). {file name: (source of the sgd_step cell or None, words in its row)}.
+CASES = {
+    "untouched.ipynb": (None, "not attempted"),
+    "correct.ipynb": (cells.solution_source("sgd_step"), "passed"),
+    "wrong_sign.ipynb": ("def sgd_step(w, grad, lr):\n    return w + lr * grad", "failed"),
+    "syntax_error.ipynb": ("def sgd_step(w, grad, lr)\n    return w", "SyntaxError"),
+    "missing_module.ipynb": ("import nonexistent_module_xyz\n", "ModuleNotFoundError"),
+    "renamed.ipynb": ("def something_else(w):\n    return w", "no longer defines `sgd_step`"),
+}
 
 
-def test_correct_answer_passes_and_exits_zero(tmp_path):
-    out = _run_check(_with_answer(tmp_path, cells.solution_source("sgd_step")))
-    assert out.returncode == 0, out.stdout
-    assert "passed" in out.stdout and "1 of 1 exercises passed" in out.stdout
-
-
-@pytest.mark.parametrize(
-    "source, words",
-    [
-        ("def sgd_step(w, grad, lr):\n    return w + lr * grad", "failed"),
-        ("def sgd_step(w, grad, lr)\n    return w", "SyntaxError"),
-        ("import nonexistent_module_xyz\n", "ModuleNotFoundError"),
-        ("def something_else(w):\n    return w", "no longer defines `sgd_step`"),
-    ],
-)
-def test_broken_cells_get_a_verdict_not_a_traceback(tmp_path, source, words):
-    out = _run_check(_with_answer(tmp_path, source))
-    assert out.returncode == 1 and words in out.stdout
-    assert "Traceback" not in out.stdout + out.stderr
-
-
-def test_the_terminal_table_has_no_tensorflow_warnings_and_terminal_wording(tmp_path):
-    # Lesson 06's answer is a schedule class: TensorFlow compiles its __call__ with AutoGraph.
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """One `make check` over every case, plus lesson 06 solved (a schedule class AutoGraph compiles)."""
+    folder = tmp_path_factory.mktemp("check")
+    paths = [_with_answer(folder, name, source) for name, (source, _) in CASES.items()]
     lesson_06 = ROOT / "notebooks" / "06_custom_schedules.ipynb"
-    nb = json.loads(lesson_06.read_text())
-    for cell in nb["cells"]:
-        if cell["metadata"].get("lrlab", {}).get("exercise") == "warmup_schedule":
-            cell["source"] = cells.solution_source("warmup_schedule")
-    solved = tmp_path / lesson_06.name
-    solved.write_text(json.dumps(nb))
-    untouched = tmp_path / LESSON_01.name
-    shutil.copy(LESSON_01, untouched)
-    out = _run_check(solved, untouched)
-    assert "warmup_schedule" in out.stdout and "1 of 2 exercises passed" in out.stdout, out.stdout + out.stderr
+    paths.append(
+        _with_answer(
+            folder,
+            "solved_06.ipynb",
+            cells.solution_source("warmup_schedule"),
+            lesson_06,
+            "warmup_schedule",
+        )
+    )
+    before = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
+    out = _run_check(*paths)
+    rows = {
+        line.split()[0]: line
+        for line in out.stdout.splitlines()
+        if line.split()[:1] and line.split()[0].endswith(".ipynb")
+    }
+    return {"out": out, "rows": rows, "paths": paths, "before": before}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", CASES)
+def test_each_cell_gets_a_verdict_in_its_row_not_a_traceback(graded, name):
+    assert CASES[name][1] in graded["rows"][name], graded["out"].stdout
+    assert "Traceback" not in graded["out"].stdout + graded["out"].stderr
+
+
+@pytest.mark.slow
+def test_the_summary_counts_passes_and_the_exit_code_is_nonzero_unless_all_pass(graded):
+    assert f"2 of {len(CASES) + 1} exercises passed" in graded["out"].stdout, graded["out"].stdout
+    assert graded["out"].returncode == 1
+
+
+@pytest.mark.slow
+def test_the_notebooks_are_never_modified(graded):
+    assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in graded["paths"]} == graded[
+        "before"
+    ]
+
+
+@pytest.mark.slow
+def test_the_terminal_table_has_no_tensorflow_warnings_and_terminal_wording(graded):
+    out = graded["out"]
+    assert "passed" in graded["rows"]["solved_06.ipynb"], out.stdout + out.stderr
     assert "AutoGraph" not in out.stdout + out.stderr and "WARNING" not in out.stdout + out.stderr
-    assert "run this cell" not in out.stdout and "save the notebook" in out.stdout
+    assert (
+        "run this cell" not in out.stdout
+        and "save the notebook" in graded["rows"]["untouched.ipynb"]
+    )
 
 
+@pytest.mark.slow
+def test_all_passed_exits_zero(tmp_path):
+    out = _run_check(_with_answer(tmp_path, LESSON_01.name, cells.solution_source("sgd_step")))
+    assert out.returncode == 0, out.stdout
+    assert "1 of 1 exercises passed" in out.stdout
+
+
+@pytest.mark.slow
 def test_a_missing_notebook_is_named_not_a_traceback(tmp_path):
     out = _run_check(tmp_path / "nope.ipynb")
     assert out.returncode == 2 and "No such notebook" in out.stdout and "nope.ipynb" in out.stdout
     assert "Traceback" not in out.stdout + out.stderr
 
 
-def test_exercise_cells_match_the_solutions_source():
-    out = subprocess.run([sys.executable, "tools/sync_exercises.py", "--check"], capture_output=True, text=True, cwd=ROOT)
-    assert out.returncode == 0, "run `python tools/sync_exercises.py`:\n" + out.stdout
+def test_exercise_cells_match_the_solutions_source(capsys):
+    assert sync_exercises.main(["--check"]) == 0, (
+        "run `python tools/sync_exercises.py`:\n" + capsys.readouterr().out
+    )
 
 
-def test_navigation_is_current():
-    out = subprocess.run([sys.executable, "tools/navigation.py", "--check"], capture_output=True, text=True, cwd=ROOT)
-    assert out.returncode == 0, "run `python tools/navigation.py`:\n" + out.stdout
+def test_navigation_is_current(capsys):
+    assert navigation.main(["--check"]) == 0, (
+        "run `python tools/navigation.py`:\n" + capsys.readouterr().out
+    )
 
 
 def test_every_exercise_appears_in_exactly_one_notebook():
@@ -109,4 +148,6 @@ def test_every_exercise_cell_is_followed_by_its_check():
             exercise_id = cell["metadata"].get("lrlab", {}).get("exercise")
             if exercise_id:
                 follower = "".join(cells[i + 1]["source"])
-                assert f'check("{exercise_id}"' in follower, f"{path.name}: no check after {exercise_id}"
+                assert f'check("{exercise_id}"' in follower, (
+                    f"{path.name}: no check after {exercise_id}"
+                )

@@ -24,23 +24,32 @@ def _assert_close(keras_values, formula_values):
 
 
 def test_time_based_bridge_counts_steps():
-    _assert_close(_evaluate(keras_schedules.time_based_decay_schedule(0.2, 0.03)),
-                  schedules.time_based_decay(STEPS, 0.2, 0.03))
+    _assert_close(
+        _evaluate(keras_schedules.time_based_decay_schedule(0.2, 0.03)),
+        schedules.time_based_decay(STEPS, 0.2, 0.03),
+    )
 
 
 def test_time_based_bridge_counts_epochs_with_staircase():
     spe = 17
-    _assert_close(_evaluate(keras_schedules.time_based_decay_schedule(0.2, 0.3, steps_per_epoch=spe)),
-                  schedules.time_based_decay(STEPS // spe, 0.2, 0.3))
+    _assert_close(
+        _evaluate(keras_schedules.time_based_decay_schedule(0.2, 0.3, steps_per_epoch=spe)),
+        schedules.time_based_decay(STEPS // spe, 0.2, 0.3),
+    )
 
 
 def test_exponential_bridge_counts_steps():
-    _assert_close(_evaluate(keras_schedules.exponential_decay_schedule(0.2, 0.002)),
-                  schedules.exponential_decay(STEPS, 0.2, 0.002))
+    _assert_close(
+        _evaluate(keras_schedules.exponential_decay_schedule(0.2, 0.002)),
+        schedules.exponential_decay(STEPS, 0.2, 0.002),
+    )
     # Stays precise relative to the current LR too, deep into the decay.
     long = np.arange(0, 5000, 7)
-    np.testing.assert_allclose(_evaluate(keras_schedules.exponential_decay_schedule(0.2, 1e-3), long),
-                               schedules.exponential_decay(long, 0.2, 1e-3), rtol=1e-6)
+    np.testing.assert_allclose(
+        _evaluate(keras_schedules.exponential_decay_schedule(0.2, 1e-3), long),
+        schedules.exponential_decay(long, 0.2, 1e-3),
+        rtol=1e-6,
+    )
 
 
 def test_exponential_bridge_with_zero_decay_is_constant():
@@ -49,14 +58,18 @@ def test_exponential_bridge_with_zero_decay_is_constant():
 
 def test_exponential_bridge_counts_epochs_with_staircase():
     spe = 13
-    _assert_close(_evaluate(keras_schedules.exponential_decay_schedule(0.2, 0.05, steps_per_epoch=spe)),
-                  schedules.exponential_decay(STEPS // spe, 0.2, 0.05))
+    _assert_close(
+        _evaluate(keras_schedules.exponential_decay_schedule(0.2, 0.05, steps_per_epoch=spe)),
+        schedules.exponential_decay(STEPS // spe, 0.2, 0.05),
+    )
 
 
 @pytest.mark.parametrize("spe, step_size", [(10, 3), (7, 1), (32, 5)])
 def test_step_bridge_matches_epoch_formula_at_every_step(spe, step_size):
-    _assert_close(_evaluate(keras_schedules.step_decay_schedule(0.2, 0.6, step_size, spe)),
-                  schedules.step_decay(STEPS // spe, 0.2, 0.6, step_size))
+    _assert_close(
+        _evaluate(keras_schedules.step_decay_schedule(0.2, 0.6, step_size, spe)),
+        schedules.step_decay(STEPS // spe, 0.2, 0.6, step_size),
+    )
 
 
 def test_step_bridge_boundaries():
@@ -77,22 +90,36 @@ def test_custom_schedule_get_config_round_trip():
     assert config == {"initial_learning_rate": 0.1, "decay_steps": 250.0, "decay_rate": 0.9}
     again = keras_schedules.CustomLearningRateSchedule.from_config(config)
     assert float(again(123)) == pytest.approx(float(schedule(123)))
-    restored = keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(schedule))
+    restored = keras.optimizers.schedules.deserialize(
+        keras.optimizers.schedules.serialize(schedule)
+    )
     assert isinstance(restored, keras_schedules.CustomLearningRateSchedule)
 
 
 def test_linear_warmup_matches_keras_cosine_warmup_and_round_trips():
     steps = np.arange(0, 1200, 7)
-    ours = keras_schedules.LinearWarmup(keras.optimizers.schedules.CosineDecay(0.2, 1000, alpha=0.05), 30, 0.01)
-    keras_builtin = keras.optimizers.schedules.CosineDecay(0.01, 1000, alpha=0.05, warmup_target=0.2, warmup_steps=30)
+    ours = keras_schedules.LinearWarmup(
+        keras.optimizers.schedules.CosineDecay(0.2, 1000, alpha=0.05), 30, 0.01
+    )
+    keras_builtin = keras.optimizers.schedules.CosineDecay(
+        0.01, 1000, alpha=0.05, warmup_target=0.2, warmup_steps=30
+    )
     got = np.asarray(ours(steps))
-    np.testing.assert_allclose(got[::10], _evaluate(keras_builtin, steps[::10]), rtol=1e-5, atol=1e-8)
-    np.testing.assert_allclose(got[steps < 30], schedules.linear_warmup(steps[steps < 30], 0.01, 0.2, 30), rtol=1e-6)
+    np.testing.assert_allclose(
+        got[::10], _evaluate(keras_builtin, steps[::10]), rtol=1e-5, atol=1e-8
+    )
+    np.testing.assert_allclose(
+        got[steps < 30], schedules.linear_warmup(steps[steps < 30], 0.01, 0.2, 30), rtol=1e-6
+    )
     rebuilt = keras_schedules.LinearWarmup.from_config(ours.get_config())
     np.testing.assert_allclose(np.asarray(rebuilt(steps)), got, rtol=1e-7)
-    assert keras.saving.get_registered_name(keras_schedules.LinearWarmup) == "lrlab>LinearWarmup"  # saved models load
+    assert (
+        keras.saving.get_registered_name(keras_schedules.LinearWarmup) == "lrlab>LinearWarmup"
+    )  # saved models load
     constant_after = keras_schedules.LinearWarmup(0.5, 10)
-    assert float(constant_after(5)) == pytest.approx(0.25) and float(constant_after(50)) == pytest.approx(0.5)
+    assert float(constant_after(5)) == pytest.approx(0.25) and float(
+        constant_after(50)
+    ) == pytest.approx(0.5)
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +142,10 @@ def test_custom_schedule_trains_in_graph_mode_and_survives_save_load(tmp_path, d
     for a, b in zip(model.get_weights(), loaded.get_weights()):
         np.testing.assert_array_equal(a, b)
     clone = keras.models.clone_model(model)
-    clone.compile(optimizer=keras.optimizers.SGD(learning_rate=schedule), loss="sparse_categorical_crossentropy")
+    clone.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=schedule),
+        loss="sparse_categorical_crossentropy",
+    )
     clone.fit(x[:64], y[:64], epochs=1, batch_size=64, verbose=0)
 
 
@@ -127,14 +157,20 @@ def test_custom_schedule_trains_in_graph_mode_and_survives_save_load(tmp_path, d
         (lambda: keras_schedules.CustomLearningRateSchedule(0.1, 10, -0.5), "decay_rate"),
         (lambda: keras_schedules.CustomLearningRateSchedule(0.1, "10", 0.5), "decay_steps"),
         (lambda: keras_schedules.time_based_decay_schedule(-0.1, 0.5), "initial_lr"),
-        (lambda: keras_schedules.time_based_decay_schedule(0.1, 0.5, steps_per_epoch=0), "steps_per_epoch"),
+        (
+            lambda: keras_schedules.time_based_decay_schedule(0.1, 0.5, steps_per_epoch=0),
+            "steps_per_epoch",
+        ),
         (lambda: keras_schedules.step_decay_schedule(0.1, 0.5, 2, None), "steps_per_epoch"),
         (lambda: keras_schedules.step_decay_schedule(0.1, 2.0, 2, 10), "factor"),
         (lambda: keras_schedules.step_decay_schedule(0.1, 0.5, 0, 10), "step_size"),
         (lambda: keras_schedules.exponential_decay_schedule(0.1, -1.0), "decay_rate"),
         (lambda: keras_schedules.LinearWarmup(0.1, 0), "warmup_steps"),
         (lambda: keras_schedules.LinearWarmup(-0.1, 5), "after"),
-        (lambda: keras_schedules.LinearWarmup(0.1, 5, initial_learning_rate=-0.1), "initial_learning_rate"),
+        (
+            lambda: keras_schedules.LinearWarmup(0.1, 5, initial_learning_rate=-0.1),
+            "initial_learning_rate",
+        ),
     ],
 )
 def test_bad_arguments(call, name):
@@ -148,35 +184,67 @@ WSD = (0.3, 7, 11, 5)  # peak_learning_rate, warmup_steps, stable_steps, decay_s
 
 
 @pytest.mark.parametrize("w, s, d", [(7, 11, 5), (0, 3, 4), (5, 0, 1), (1, 1, 1)])
-def test_warmup_stable_decay_matches_its_closed_form_at_every_boundary_eagerly_and_in_graph_mode(w, s, d):
+def test_warmup_stable_decay_matches_its_closed_form_at_every_boundary_eagerly_and_in_graph_mode(
+    w, s, d
+):
     import tensorflow as tf
 
     schedule = keras_schedules.WarmupStableDecay(0.3, w, s, d)
-    steps = sorted({max(k, 0) for k in (0, 1, w - 1, w, w + 1, w + s - 1, w + s, w + s + 1,
-                                         w + s + d - 1, w + s + d, w + s + d + 1, 3 * (w + s + d) + 2)})
+    steps = sorted(
+        {
+            max(k, 0)
+            for k in (
+                0,
+                1,
+                w - 1,
+                w,
+                w + 1,
+                w + s - 1,
+                w + s,
+                w + s + 1,
+                w + s + d - 1,
+                w + s + d,
+                w + s + d + 1,
+                3 * (w + s + d) + 2,
+            )
+        }
+    )
     want = schedules.warmup_stable_decay(np.array(steps), 0.3, w, s, d)
     traced = tf.function(lambda step: schedule(step))
     np.testing.assert_allclose([float(schedule(k)) for k in steps], want, rtol=1e-6, atol=1e-8)
-    np.testing.assert_allclose([float(traced(tf.constant(k, tf.int64))) for k in steps], want, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(
+        [float(traced(tf.constant(k, tf.int64))) for k in steps], want, rtol=1e-6, atol=1e-8
+    )
 
 
 def test_warmup_stable_decay_saves_and_loads_with_a_model(tmp_path):
     schedule = keras_schedules.WarmupStableDecay(*WSD)
-    assert keras_schedules.WarmupStableDecay.from_config(schedule.get_config()).get_config() == schedule.get_config()
+    assert (
+        keras_schedules.WarmupStableDecay.from_config(schedule.get_config()).get_config()
+        == schedule.get_config()
+    )
     model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
     model.compile(keras.optimizers.Adam(schedule), "mse")
     x, y = np.ones((8, 3), "float32"), np.zeros((8, 1), "float32")
     model.fit(x, y, batch_size=4, epochs=3, verbose=0)  # 6 steps, in graph mode
     model.save(tmp_path / "m.keras")
     loaded = keras.models.load_model(tmp_path / "m.keras").optimizer
-    assert isinstance(loaded._learning_rate, keras_schedules.WarmupStableDecay) and int(loaded.iterations) == 6
+    assert (
+        isinstance(loaded._learning_rate, keras_schedules.WarmupStableDecay)
+        and int(loaded.iterations) == 6
+    )
     assert float(loaded.learning_rate) == pytest.approx(schedules.warmup_stable_decay(6, *WSD))
 
 
-@pytest.mark.parametrize("args, name", [
-    ((0.0, 1, 1, 1), "peak_learning_rate"), ((0.1, -1, 1, 1), "warmup_steps"), ((0.1, 1, 2.5, 1), "stable_steps"),
-    ((0.1, 1, 1, 0), "decay_steps"),
-])
+@pytest.mark.parametrize(
+    "args, name",
+    [
+        ((0.0, 1, 1, 1), "peak_learning_rate"),
+        ((0.1, -1, 1, 1), "warmup_steps"),
+        ((0.1, 1, 2.5, 1), "stable_steps"),
+        ((0.1, 1, 1, 0), "decay_steps"),
+    ],
+)
 def test_warmup_stable_decay_bad_arguments_name_the_argument(args, name):
     with pytest.raises(ValueError, match=f"`{name}`.*Received: {name}="):
         keras_schedules.WarmupStableDecay(*args)

@@ -49,7 +49,9 @@ def test_stability_limit_of_a_bowl_is_set_by_the_largest_curvature():
 
 
 def test_quadratic_loss_and_grad():
-    assert landscapes.quadratic_loss([2.0, -1.0], [1.0, 4.0]) == pytest.approx(0.5 * 4 + 0.5 * 4 * 1)
+    assert landscapes.quadratic_loss([2.0, -1.0], [1.0, 4.0]) == pytest.approx(
+        0.5 * 4 + 0.5 * 4 * 1
+    )
     np.testing.assert_allclose(landscapes.quadratic_grad([2.0, -1.0], [1.0, 4.0]), [2.0, -4.0])
     many = landscapes.quadratic_loss(np.array([[1.0, 0.0], [0.0, 1.0]]), [2.0, 6.0])
     np.testing.assert_allclose(many, [1.0, 3.0])
@@ -63,24 +65,32 @@ def test_divergence_overflows_to_inf_without_warnings():
 
 # ---- momentum (heavy ball) ------------------------------------------------------------------------
 
+
 def _iteration_matrix(lr, c, beta):
     """(w_{k+1}, w_k) = M @ (w_k, w_{k-1}) for w_{k+1} = w_k - lr c w_k + beta (w_k - w_{k-1})."""
     return np.array([[1 + beta - lr * c, -beta], [1.0, 0.0]])
 
 
-@pytest.mark.parametrize("lr, beta", [(0.05, 0.0), (0.3, 0.5), (0.2, 0.9), (0.93, 0.9), (0.97, 0.9)])
+@pytest.mark.parametrize(
+    "lr, beta", [(0.05, 0.0), (0.3, 0.5), (0.2, 0.9), (0.93, 0.9), (0.97, 0.9)]
+)
 def test_heavy_ball_matches_powers_of_the_iteration_matrix(lr, beta):
     c, w0 = 4.0, 1.5
     path = landscapes.heavy_ball_trajectory(w0, c, lr, 30, momentum=beta)
     # Velocity 0 at the start means w_{-1} = w_0.
-    expected = [(np.linalg.matrix_power(_iteration_matrix(lr, c, beta), k) @ [w0, w0])[0] for k in range(31)]
+    expected = [
+        (np.linalg.matrix_power(_iteration_matrix(lr, c, beta), k) @ [w0, w0])[0] for k in range(31)
+    ]
     np.testing.assert_allclose(path, expected, rtol=1e-9, atol=1e-12)
 
 
 def test_heavy_ball_without_momentum_is_plain_gradient_descent_in_2d():
     c, x0 = np.array([1.0, 20.0]), np.array([-4.0, 1.5])
-    np.testing.assert_allclose(landscapes.heavy_ball_trajectory(x0, c, 0.09, 40),
-                               landscapes.quadratic_trajectory(x0, c, 0.09, 40), rtol=1e-12)
+    np.testing.assert_allclose(
+        landscapes.heavy_ball_trajectory(x0, c, 0.09, 40),
+        landscapes.quadratic_trajectory(x0, c, 0.09, 40),
+        rtol=1e-12,
+    )
 
 
 def test_heavy_ball_matches_keras_sgd_with_momentum():
@@ -93,8 +103,12 @@ def test_heavy_ball_matches_keras_sgd_with_momentum():
     for _ in range(25):
         optimizer.apply_gradients([(keras.ops.convert_to_tensor(c.astype("float32")) * w, w)])
         keras_path.append(w.numpy().copy())
-    np.testing.assert_allclose(keras_path, landscapes.heavy_ball_trajectory(w0, c, lr, 25, momentum=beta),
-                               rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(
+        keras_path,
+        landscapes.heavy_ball_trajectory(w0, c, lr, 25, momentum=beta),
+        rtol=1e-4,
+        atol=1e-5,
+    )
 
 
 @pytest.mark.parametrize("c, beta", [(4.0, 0.9), (4.0, 0.5), (1.0, 0.0), (20.0, 0.99)])
@@ -111,13 +125,17 @@ def test_momentum_stability_limit_is_where_an_eigenvalue_leaves_the_unit_circle(
 def test_convergence_rate_is_the_spectral_radius(lr, beta):
     c = np.array([1.0, 4.0])
     expected = [np.abs(np.linalg.eigvals(_iteration_matrix(lr, ci, beta))).max() for ci in c]
-    np.testing.assert_allclose(landscapes.convergence_rate(c, lr, beta), expected, rtol=1e-7, atol=1e-9)
+    np.testing.assert_allclose(
+        landscapes.convergence_rate(c, lr, beta), expected, rtol=1e-7, atol=1e-9
+    )
     assert landscapes.convergence_rate(4.0, lr) == pytest.approx(abs(1 - lr * 4.0))
 
 
 def test_effective_learning_rate_is_the_step_on_a_constant_slope():
     lr, beta = 0.01, 0.9
-    w = landscapes.heavy_ball_trajectory(0.0, 1e-12, lr, 300, momentum=beta)  # almost flat: gradient ~0
+    w = landscapes.heavy_ball_trajectory(
+        0.0, 1e-12, lr, 300, momentum=beta
+    )  # almost flat: gradient ~0
     assert np.allclose(w, 0.0)
     velocity, steps = 0.0, []
     for _ in range(300):  # gradient 1 everywhere (a straight slope)
@@ -133,10 +151,14 @@ def test_fastest_rate_matches_the_closed_form_and_a_brute_force_search():
     assert landscapes.fastest_rate(c) == pytest.approx((kappa - 1) / (kappa + 1), rel=1e-6)
     for beta in (0.3, 0.6, 0.9):
         grid = np.geomspace(1e-4, landscapes.stability_limit(c, beta), 20001)
-        brute = min(max(np.abs(np.linalg.eigvals(_iteration_matrix(lr, ci, beta))).max() for ci in c)
-                    for lr in grid[::20])
+        brute = min(
+            max(np.abs(np.linalg.eigvals(_iteration_matrix(lr, ci, beta))).max() for ci in c)
+            for lr in grid[::20]
+        )
         assert landscapes.fastest_rate(c, beta) == pytest.approx(brute, abs=2e-3)
-        assert landscapes.fastest_rate(c, beta) >= np.sqrt(beta) - 1e-9  # complex roots have modulus sqrt(beta)
+        assert (
+            landscapes.fastest_rate(c, beta) >= np.sqrt(beta) - 1e-9
+        )  # complex roots have modulus sqrt(beta)
 
 
 def test_steps_to_shrink():
@@ -152,7 +174,9 @@ def _simulated_regime(c, lr, beta, steps=3000):
         size = np.abs(path).max(axis=1)
     if not np.isfinite(size[-1]) or size[-1] > 1e3:
         return "diverges"
-    crosses = bool(np.any(path[1:-1] * path[2:] < 0))  # a coordinate changes sign (0 is not a crossing)
+    crosses = bool(
+        np.any(path[1:-1] * path[2:] < 0)
+    )  # a coordinate changes sign (0 is not a crossing)
     return "converges with overshoot" if crosses else "converges smoothly"
 
 
@@ -166,8 +190,9 @@ def test_descent_regime_agrees_with_simulation_across_learning_rates(beta):
         rate = landscapes.convergence_rate(c, lr, beta).max()
         if regime == "too slow":
             # The slowest direction, simulated: it needs > 3x the best number of steps to shrink 100x.
-            w = landscapes.heavy_ball_trajectory(1.0, c[np.argmax(landscapes.convergence_rate(c, lr, beta))],
-                                                 lr, 5000, momentum=beta)
+            w = landscapes.heavy_ball_trajectory(
+                1.0, c[np.argmax(landscapes.convergence_rate(c, lr, beta))], lr, 5000, momentum=beta
+            )
             assert rate < 1 and np.abs(w[int(3 * best_steps)]) > 1e-2 * 0.5
         else:
             assert regime == _simulated_regime(c, lr, beta), lr

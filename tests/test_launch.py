@@ -52,34 +52,47 @@ def test_every_lesson_opens_itself_in_colab(published):
 def test_lesson_00_and_the_readme_launch_lesson_00_on_binder(published):
     folder, readme = published
     binder = f"https://mybinder.org/v2/gh/{REPO}/main?urlpath=lab/tree/notebooks/00_welcome.ipynb"
-    assert _links(nbformat.read(folder / LESSONS[0], as_version=4).cells[0].source, "Launch on Binder") == [binder]
+    assert _links(
+        nbformat.read(folder / LESSONS[0], as_version=4).cells[0].source, "Launch on Binder"
+    ) == [binder]
     assert binder in readme.read_text()
     for name in LESSONS[1:]:
         assert "mybinder.org" not in nbformat.read(folder / name, as_version=4).cells[0].source
 
 
-def test_the_readme_gives_a_jupyterhub_link_that_clones_this_repository_and_opens_lesson_00(published):
+def test_the_readme_gives_a_jupyterhub_link_that_clones_this_repository_and_opens_lesson_00(
+    published,
+):
     _, readme = published
-    (link,) = re.findall(r"`(https://YOUR-HUB/hub/user-redirect/git-pull\?\S+)`", readme.read_text())
+    (link,) = re.findall(
+        r"`(https://YOUR-HUB/hub/user-redirect/git-pull\?\S+)`", readme.read_text()
+    )
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(link).query)
     assert query == {
         "repo": [f"https://github.com/{REPO}"],
         "branch": ["main"],
-        "urlpath": ["lab/tree/lr-lab/notebooks/00_welcome.ipynb"],  # nbgitpuller clones into the repo's name
+        "urlpath": [
+            "lab/tree/lr-lab/notebooks/00_welcome.ipynb"
+        ],  # nbgitpuller clones into the repo's name
     }
 
 
 def test_the_colab_cell_is_each_lessons_first_code_cell(published):
     folder, _ = published
     for name in LESSONS:
-        code = [c for c in nbformat.read(folder / name, as_version=4).cells if c.cell_type == "code"]
+        code = [
+            c for c in nbformat.read(folder / name, as_version=4).cells if c.cell_type == "code"
+        ]
         assert code[0].metadata["lrlab"] == {"colab": True}, name
         assert sum(bool(c.metadata.get("lrlab", {}).get("colab")) for c in code) == 1, name
 
 
 def test_publishing_is_idempotent_and_unpublishing_restores_the_committed_files(published):
     folder, readme = published
-    assert navigation.main(["--check"], repository=REPO, branch="main", folder=folder, readme=readme) == 0
+    assert (
+        navigation.main(["--check"], repository=REPO, branch="main", folder=folder, readme=readme)
+        == 0
+    )
     assert navigation.main([], repository="", folder=folder, readme=readme) == 0
     for name in LESSONS:
         assert (folder / name).read_text() == (ROOT / "notebooks" / name).read_text(), name
@@ -88,7 +101,9 @@ def test_publishing_is_idempotent_and_unpublishing_restores_the_committed_files(
 
 def test_a_url_instead_of_owner_name_is_refused(tmp_path):
     with pytest.raises(ValueError, match=re.escape("repository='https://github.com/a/b'")):
-        navigation.main([], repository="https://github.com/a/b", folder=tmp_path, readme=tmp_path / "README.md")
+        navigation.main(
+            [], repository="https://github.com/a/b", folder=tmp_path, readme=tmp_path / "README.md"
+        )
 
 
 def _run_colab_cell(monkeypatch, on_colab):
@@ -108,18 +123,29 @@ def test_the_colab_cell_does_nothing_outside_colab(monkeypatch):
     assert _run_colab_cell(monkeypatch, on_colab=False) == []
 
 
-def test_the_colab_cell_installs_lrlab_from_the_repository_without_touching_colabs_packages(monkeypatch):
+def test_the_colab_cell_installs_lrlab_from_the_repository_without_touching_colabs_packages(
+    monkeypatch,
+):
     lrlab_install, tuner_install = _run_colab_cell(monkeypatch, on_colab=True)
-    assert lrlab_install == ("pip", f'install --quiet --no-deps "lrlab @ git+https://github.com/{REPO}@main"')
-    assert tuner_install == ("pip", 'install --quiet "keras-tuner>=1.4.6" tensorboard')  # lesson 04; not on Colab by default
+    assert lrlab_install == (
+        "pip",
+        f'install --quiet --no-deps "lrlab @ git+https://github.com/{REPO}@main"',
+    )
+    assert tuner_install == (
+        "pip",
+        'install --quiet "keras-tuner>=1.4.6" tensorboard',
+    )  # lesson 04; not on Colab by default
     pyproject = (ROOT / "pyproject.toml").read_text()
     assert 'name = "lrlab"' in pyproject  # the name the install line asks for
     assert '"keras-tuner>=1.4.6"' in pyproject  # the same floor as the course's own environment
 
 
+@pytest.mark.slow
 def test_lrlab_works_installed_on_its_own_without_the_repository(tmp_path):
     """What the Colab cell installs is the lrlab folder alone: it must not need tools/, tests/ or notebooks/."""
-    shutil.copytree(ROOT / "lrlab", tmp_path / "lrlab", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        ROOT / "lrlab", tmp_path / "lrlab", ignore=shutil.ignore_patterns("__pycache__")
+    )
     modules = sorted(p.stem for p in (ROOT / "lrlab").glob("*.py") if p.stem != "__init__")
     script = (
         "import importlib, importlib.util, lrlab\n"
@@ -129,6 +155,11 @@ def test_lrlab_works_installed_on_its_own_without_the_repository(tmp_path):
         "assert exercises.check('sgd_step', lambda w, grad, lr: w - lr * grad).passed\n"
         "assert importlib.util.find_spec('lrlab.solutions') is None  # the solutions stay with the instructor\n"
     )
-    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
-                         env={"PYTHONPATH": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"PYTHONPATH": str(tmp_path), "TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
+    )
     assert out.returncode == 0, out.stderr[-2000:]

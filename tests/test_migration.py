@@ -9,8 +9,10 @@ from lrlab import data, migration
 @pytest.fixture(scope="module")
 def outcomes():
     (x, y), _ = data.load_digits()
-    return [(old, migration.outcome(run_old), new, migration.outcome(run_new))
-            for old, run_old, new, run_new in migration.keras2_idioms(x, y)]
+    return [
+        (old, migration.outcome(run_old), new, migration.outcome(run_new))
+        for old, run_old, new, run_new in migration.keras2_idioms(x, y)
+    ]
 
 
 def test_every_replacement_works_quietly(outcomes):
@@ -20,8 +22,10 @@ def test_every_replacement_works_quietly(outcomes):
 
 def test_every_keras2_idiom_fails_warns_or_is_ignored(outcomes):
     by_idiom = {old: result for old, result, _, _ in outcomes}
-    ignored = {"`SGD(0.1, decay=0.01)` (time-based decay)": "(LR after 10 steps: 0.1); UserWarning",
-               "`ReduceLROnPlateau(epsilon=0.5)`": "min_delta = 0.0001"}  # swallowed: default kept
+    ignored = {
+        "`SGD(0.1, decay=0.01)` (time-based decay)": "(LR after 10 steps: 0.1); UserWarning",
+        "`ReduceLROnPlateau(epsilon=0.5)`": "min_delta = 0.0001",
+    }  # swallowed: default kept
     for old, result in by_idiom.items():
         if old in ignored:
             assert ignored[old] in result, (old, result)

@@ -6,6 +6,7 @@ import pytest
 from lrlab import data, models
 
 
+@pytest.mark.slow  # trains a model: full suite only
 def test_digits_mlp_learns_and_is_seeded():
     import keras
 
@@ -51,29 +52,40 @@ def test_evaluate_agrees_with_keras_evaluate():
     assert models.evaluate(model, xv, yv) == pytest.approx((accuracy, loss), rel=1e-4)
 
 
+@pytest.mark.slow  # trains a model: full suite only
 def test_train_digits_is_seeded_and_counts_global_steps():
     import keras
 
     (x, y), _ = data.load_digits()
-    runs = [models.train_digits(keras.optimizers.SGD(0.05, momentum=0.9), x[:256], y[:256], batch_size=64, epochs=2)
-            for _ in range(2)]
+    runs = [
+        models.train_digits(
+            keras.optimizers.SGD(0.05, momentum=0.9), x[:256], y[:256], batch_size=64, epochs=2
+        )
+        for _ in range(2)
+    ]
     assert int(runs[0].optimizer.iterations) == 8
     for a, b in zip(runs[0].get_weights(), runs[1].get_weights()):
         np.testing.assert_array_equal(a, b)
     # a function making the optimizer, as inside a strategy's scope
-    model = models.train_digits(lambda: keras.optimizers.SGD(0.05), x[:256], y[:256], batch_size=128, epochs=1)
+    model = models.train_digits(
+        lambda: keras.optimizers.SGD(0.05), x[:256], y[:256], batch_size=128, epochs=1
+    )
     assert int(model.optimizer.iterations) == 2
 
 
 # ---- branch: fork a training run (lesson 09's WSD cooldowns) -----------------------------------
 
+
 def _tiny_model():
     import keras
 
     keras.utils.set_random_seed(0)
-    return keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="tanh"), keras.layers.Dense(1)])
+    return keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(3, activation="tanh"), keras.layers.Dense(1)]
+    )
 
 
+@pytest.mark.slow  # trains a model: full suite only
 def test_branch_copies_weights_and_optimizer_state_so_both_continue_alike():
     import keras
 

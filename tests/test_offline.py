@@ -6,8 +6,10 @@ import socket
 import pytest
 
 
-@pytest.mark.skipif(os.environ.get("LRLAB_EXPECT_OFFLINE") != "1",
-                    reason="not running offline (.ci/run sets LRLAB_EXPECT_OFFLINE=1 under unshare -n)")
+@pytest.mark.skipif(
+    os.environ.get("LRLAB_EXPECT_OFFLINE") != "1",
+    reason="not running offline (.ci/run sets LRLAB_EXPECT_OFFLINE=1 under unshare -n)",
+)
 def test_the_network_is_really_off():
     with pytest.raises(OSError):
         socket.create_connection(("pypi.org", 443), timeout=3)

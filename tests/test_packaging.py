@@ -21,8 +21,11 @@ except ImportError:  # Python 3.10
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-# `make wheelhouse` (run by `make test` and .ci/run while the network is on) fills it.
-WHEELHOUSE = ROOT / ".venv" / "wheelhouse"
+sys.path.insert(0, str(ROOT / "tools"))
+import wheelhouse  # noqa: E402
+
+# .ci/run fills it (`make wheelhouse`) while the network is on; else the first test that needs it does.
+WHEELHOUSE = wheelhouse.WHEELHOUSE
 
 
 def _normalise(requirement):
@@ -38,7 +41,9 @@ def _name(requirement):
 def test_environment_yml_pip_section_is_pyprojects_dependencies_plus_the_course_extra():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in env["dependencies"] if isinstance(d, dict) and "pip" in d)
-    assert pip_section[-1] == "-e .[course]", "environment.yml's pip section must end with `-e .[course]`"
+    assert pip_section[-1] == "-e .[course]", (
+        "environment.yml's pip section must end with `-e .[course]`"
+    )
     wanted = PROJECT["dependencies"] + PROJECT["optional-dependencies"]["course"]
     assert sorted(map(_normalise, pip_section[:-1])) == sorted(map(_normalise, wanted))
     assert "conda-forge" in env["channels"]
@@ -49,20 +54,35 @@ def test_the_course_tools_are_an_extra_and_not_what_lrlab_needs_at_run_time():
     course = {_name(r) for r in PROJECT["optional-dependencies"]["course"]}
     assert {"jupyterlab", "pytest", "nbval", "keras-tuner", "tensorboard"} <= course
     assert not runtime & course
-    assert runtime == {"tensorflow-cpu", "tensorflow", "keras", "numpy", "scikit-learn", "matplotlib", "ipywidgets"}
+    assert runtime == {
+        "tensorflow-cpu",
+        "tensorflow",
+        "keras",
+        "numpy",
+        "scikit-learn",
+        "matplotlib",
+        "ipywidgets",
+    }
 
 
 @pytest.fixture(scope="module")
 def wheel():
     """lrlab's wheel, built offline from a copy of the files it is made of (the tree stays clean)."""
-    if not any(WHEELHOUSE.glob("setuptools-*.whl")):
-        pytest.skip(f"no wheelhouse at {WHEELHOUSE}: `make wheelhouse` downloads it (`make test` does it first)")
+    if not wheelhouse.is_built():
+        try:
+            wheelhouse.build()  # about 400 MB, once
+        except subprocess.CalledProcessError:
+            pytest.skip(
+                f"no wheelhouse at {WHEELHOUSE} and no network to download it: `make wheelhouse`"
+            )
     with tempfile.TemporaryDirectory(prefix="lrlab-wheel-") as scratch:
         source, dist = pathlib.Path(scratch) / "src", pathlib.Path(scratch) / "dist"
         source.mkdir()
         for name in ("pyproject.toml", "README.md"):
             shutil.copy(ROOT / name, source / name)
-        shutil.copytree(ROOT / "lrlab", source / "lrlab", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        shutil.copytree(
+            ROOT / "lrlab", source / "lrlab", ignore=shutil.ignore_patterns("__pycache__", "*.pyc")
+        )
         # Build isolation as a user's pip does it, with setuptools taken from the wheelhouse.
         _pip("wheel", "--no-deps", "--wheel-dir", str(dist), str(source))
         (built,) = dist.glob("lrlab-*.whl")
@@ -74,44 +94,77 @@ def _pip(*args, python=None):
     env = dict(os.environ, PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1")
     target = ["--python", python] if python else []
     out = subprocess.run(
-        [sys.executable, "-m", "pip", *target, *args[:1], "--no-index", "--find-links", str(WHEELHOUSE),
-         "--quiet", "--progress-bar", "off", *args[1:]],
-        capture_output=True, text=True, env=env, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            *target,
+            *args[:1],
+            "--no-index",
+            "--find-links",
+            str(WHEELHOUSE),
+            "--quiet",
+            "--progress-bar",
+            "off",
+            *args[1:],
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     return out
 
 
+@pytest.mark.slow
 def test_the_wheel_requires_only_what_lrlab_needs_at_run_time(wheel):
     with zipfile.ZipFile(wheel) as archive:
         metadata_name = next(n for n in archive.namelist() if n.endswith(".dist-info/METADATA"))
         metadata = archive.read(metadata_name).decode()
         packaged = {n for n in archive.namelist() if not n.startswith("lrlab-")}
-    requires = [line.split(":", 1)[1].strip() for line in metadata.splitlines() if line.startswith("Requires-Dist:")]
+    requires = [
+        line.split(":", 1)[1].strip()
+        for line in metadata.splitlines()
+        if line.startswith("Requires-Dist:")
+    ]
     unconditional = [r for r in requires if "extra ==" not in r]
-    assert sorted(map(_normalise, unconditional)) == sorted(map(_normalise, PROJECT["dependencies"]))
+    assert sorted(map(_normalise, unconditional)) == sorted(
+        map(_normalise, PROJECT["dependencies"])
+    )
     course = {_name(r) for r in PROJECT["optional-dependencies"]["course"]}
     assert not {_name(r) for r in unconditional} & course
     assert "Provides-Extra: course" in metadata
-    sources = {p.relative_to(ROOT).as_posix() for p in (ROOT / "lrlab").rglob("*")
-               if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"}
-    assert packaged == sources, "the wheel must hold every file of lrlab/ (package data too) and nothing else"
+    sources = {
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "lrlab").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    }
+    assert packaged == sources, (
+        "the wheel must hold every file of lrlab/ (package data too) and nothing else"
+    )
 
 
 def _memory_backed_tmp(needed=4e9):
     """Linux's /dev/shm when it has room: the venv is 1.7 GB (TensorFlow), written then deleted. Else None (the usual temp dir)."""
     shm = pathlib.Path("/dev/shm")
     try:
-        return str(shm) if shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > needed else None
+        return (
+            str(shm)
+            if shm.is_dir() and os.access(shm, os.W_OK) and shutil.disk_usage(shm).free > needed
+            else None
+        )
     except OSError:
         return None
 
 
+@pytest.mark.slow
 def test_pip_install_lrlab_in_a_clean_venv_imports_every_module_and_runs_a_range_test(wheel):
     """The practitioner's `pip install lrlab`: a venv that sees no other site-packages, no extras."""
     with zipfile.ZipFile(wheel) as archive:
         modules = sorted(
-            pathlib.PurePosixPath(n).stem for n in archive.namelist()
+            pathlib.PurePosixPath(n).stem
+            for n in archive.namelist()
             if re.fullmatch(r"lrlab/[a-z]\w*\.py", n)
         )
     assert {"schedules", "finder", "widgets"} <= set(modules)
@@ -140,15 +193,31 @@ matplotlib.use("Agg")
 result.plot()
 print("ok", len(modules), "modules")
 """
-    with tempfile.TemporaryDirectory(prefix="lrlab-clean-venv-", dir=_memory_backed_tmp()) as scratch:
+    with tempfile.TemporaryDirectory(
+        prefix="lrlab-clean-venv-", dir=_memory_backed_tmp()
+    ) as scratch:
         venv = pathlib.Path(scratch) / "venv"
         # No pip inside (the running pip installs into it) and no system site-packages.
-        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+        subprocess.run(
+            [sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120
+        )
         python = str(venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python"))
         _pip("install", "--no-compile", str(wheel), python=python)
-        env = {"PATH": os.environ.get("PATH", ""), "HOME": scratch, "MPLCONFIGDIR": scratch,
-               "TF_CPP_MIN_LOG_LEVEL": "3", "TF_ENABLE_ONEDNN_OPTS": "0"}
-        out = subprocess.run([python, "-c", script], cwd=scratch, capture_output=True, text=True, env=env, timeout=300)
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": scratch,
+            "MPLCONFIGDIR": scratch,
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+            "TF_ENABLE_ONEDNN_OPTS": "0",
+        }
+        out = subprocess.run(
+            [python, "-c", script],
+            cwd=scratch,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=300,
+        )
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
     assert f"ok {len(modules)} modules" in out.stdout
 
@@ -173,7 +242,11 @@ def test_notebooks_are_numbered_from_00():
 def test_notebook_is_stored_executed_in_order_quiet_with_a_kernelspec(path):
     nb = json.loads(path.read_text())
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
-    counts = [c["execution_count"] for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
+    counts = [
+        c["execution_count"]
+        for c in nb["cells"]
+        if c["cell_type"] == "code" and "".join(c["source"]).strip()
+    ]
     assert counts == list(range(1, len(counts) + 1)), "run `make execute`"
     for cell in nb["cells"]:
         for output in cell.get("outputs", []):
@@ -202,7 +275,9 @@ def test_make_execute_resets_exercise_cells_only_in_the_notebooks_it_is_given(tm
     answered = {}
     for path in sorted(tmp_path.glob("*.ipynb")):
         nb = json.loads(path.read_text())
-        cell = next((c for c in nb["cells"] if c["metadata"].get("lrlab", {}).get("exercise")), None)
+        cell = next(
+            (c for c in nb["cells"] if c["metadata"].get("lrlab", {}).get("exercise")), None
+        )
         if cell is not None:
             cell["source"] = "def my_answer():\n    return 42\n"
             path.write_text(json.dumps(nb, indent=1))
@@ -213,7 +288,10 @@ def test_make_execute_resets_exercise_cells_only_in_the_notebooks_it_is_given(tm
     for name in untouched:
         assert (tmp_path / name).read_bytes() == answered[name][1], f"{name} was modified"
     assert "my_answer" not in (tmp_path / chosen).read_text()
-    assert f"reset to the stub (its code was replaced): {tmp_path / chosen} exercise {answered[chosen][0]}" in capsys.readouterr().out
+    assert (
+        f"reset to the stub (its code was replaced): {tmp_path / chosen} exercise {answered[chosen][0]}"
+        in capsys.readouterr().out
+    )
 
 
 def test_the_environment_has_the_versions_the_stored_outputs_were_made_with():
@@ -230,11 +308,16 @@ def test_the_environment_has_the_versions_the_stored_outputs_were_made_with():
             continue
         try:
             installed = metadata.version(pin.name)
-        except metadata.PackageNotFoundError:  # e.g. tensorflow-cpu where `tensorflow` is installed instead
+        except (
+            metadata.PackageNotFoundError
+        ):  # e.g. tensorflow-cpu where `tensorflow` is installed instead
             continue
-        assert pin.specifier.contains(installed), f"{pin.name} {installed} is installed; run `make install`"
+        assert pin.specifier.contains(installed), (
+            f"{pin.name} {installed} is installed; run `make install`"
+        )
 
 
+@pytest.mark.slow
 def test_the_wheel_holds_no_solutions_nor_hidden_cases(wheel):
     """The reference solutions and hidden cases live in instructor/, which students never install."""
     sys.path.insert(0, str(ROOT))
@@ -246,10 +329,24 @@ def test_the_wheel_holds_no_solutions_nor_hidden_cases(wheel):
         names = archive.namelist()
         text = "\n".join(archive.read(n).decode("utf-8", "replace") for n in names)
     assert not any(n.startswith("instructor/") or n.endswith("solutions.py") for n in names)
-    assert "### BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text and "HIDDEN_CASES" not in text
-    flat = "\n".join(line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith("#"))
-    for exercise_id in exercises.EXERCISES:  # each solution block, as a whole (one line alone may be ordinary lrlab code)
+    assert (
+        "### BEGIN SOLUTION" not in text
+        and "BEGIN HIDDEN TESTS" not in text
+        and "HIDDEN_CASES" not in text
+    )
+    flat = "\n".join(
+        line.strip()
+        for line in text.splitlines()
+        if line.strip() and not line.strip().startswith("#")
+    )
+    for exercise_id in (
+        exercises.EXERCISES
+    ):  # each solution block, as a whole (one line alone may be ordinary lrlab code)
         source = cells.nbgrader_source(exercise_id)
         for block in re.findall(r"### BEGIN SOLUTION\n(.*?)\n *### END SOLUTION", source, re.S):
-            body = "\n".join(line.strip() for line in block.splitlines() if line.strip() and not line.strip().startswith("#"))
+            body = "\n".join(
+                line.strip()
+                for line in block.splitlines()
+                if line.strip() and not line.strip().startswith("#")
+            )
             assert body not in flat, f"the solution to {exercise_id} is in the wheel"

@@ -22,11 +22,23 @@ def _keras_lrs(monitored, initial_lr, **kwargs):
 
 # Near-ties (a gain of exactly min_delta is not an improvement), plateaus, cooldown, min_lr, NaN.
 CURVES = [
-    ([0.5, 0.4, 0.4, 0.39995, 0.3, 0.31, 0.32, 0.33, 0.2, 0.2, 0.2, 0.2], {"factor": 0.5, "patience": 1, "cooldown": 1}),
-    ([0.5, 0.4, 0.4, 0.39995, 0.3, 0.31, 0.32, 0.33, 0.2, 0.2, 0.2, 0.2], {"factor": 0.5, "patience": 2}),
+    (
+        [0.5, 0.4, 0.4, 0.39995, 0.3, 0.31, 0.32, 0.33, 0.2, 0.2, 0.2, 0.2],
+        {"factor": 0.5, "patience": 1, "cooldown": 1},
+    ),
+    (
+        [0.5, 0.4, 0.4, 0.39995, 0.3, 0.31, 0.32, 0.33, 0.2, 0.2, 0.2, 0.2],
+        {"factor": 0.5, "patience": 2},
+    ),
     ([1.0] * 12, {"factor": 0.1, "patience": 1, "min_lr": 1e-3}),
-    ([1.0, 0.9, 0.8999, 0.85, 0.8499, 0.8498, 0.7, 0.7], {"factor": 0.2, "patience": 1, "min_delta": 0.01}),
-    ([1.0, float("nan"), 0.9, 0.95, 0.95, 0.95, 0.95], {"factor": 0.5, "patience": 2, "cooldown": 2}),
+    (
+        [1.0, 0.9, 0.8999, 0.85, 0.8499, 0.8498, 0.7, 0.7],
+        {"factor": 0.2, "patience": 1, "min_delta": 0.01},
+    ),
+    (
+        [1.0, float("nan"), 0.9, 0.95, 0.95, 0.95, 0.95],
+        {"factor": 0.5, "patience": 2, "cooldown": 2},
+    ),
 ]
 
 
@@ -41,14 +53,29 @@ def test_the_replay_predicts_every_lr_keras_uses(monitored, kwargs):
 def test_the_trace_explains_each_epoch():
     trace = plateau.reduce_on_plateau([0.5, 0.4, 0.39995, 0.38, 0.38], 0.1, factor=0.5, patience=1)
     assert trace["best"] == [np.inf, 0.5, 0.4, 0.4, 0.38]
-    assert trace["improved"] == [True, True, False, True, False]  # 0.39995 beats 0.4 by less than 1e-4
+    assert trace["improved"] == [
+        True,
+        True,
+        False,
+        True,
+        False,
+    ]  # 0.39995 beats 0.4 by less than 1e-4
     assert trace["wait"] == [0, 0, 0, 0, 0]  # patience 1: each miss cuts and resets
     assert trace["cut"] == [False, False, True, False, True]
     assert trace["lr"] == [0.1, 0.1, 0.1, 0.05, 0.05]
 
 
-@pytest.mark.parametrize("name, value", [("initial_lr", 0.0), ("factor", 1.0), ("patience", 0), ("cooldown", -1),
-                                         ("min_delta", -1e-4), ("min_lr", -1.0)])
+@pytest.mark.parametrize(
+    "name, value",
+    [
+        ("initial_lr", 0.0),
+        ("factor", 1.0),
+        ("patience", 0),
+        ("cooldown", -1),
+        ("min_delta", -1e-4),
+        ("min_lr", -1.0),
+    ],
+)
 def test_bad_arguments_name_themselves(name, value):
     kwargs = {"initial_lr": 0.1, name: value}
     with pytest.raises(ValueError, match=f"`{name}`.*Received: {name}="):

@@ -126,7 +126,9 @@ def synthetic_runs():
         (1.0, [0.10, 0.10, 0.10], [math.nan, math.nan, math.nan]),
     ]:
         for seed, (acc, loss) in enumerate(zip(accs, losses)):
-            runs.append({"lr": lr, "seed": seed, "val_accuracy": acc, "val_loss": loss, "steps": 40})
+            runs.append(
+                {"lr": lr, "seed": seed, "val_accuracy": acc, "val_loss": loss, "steps": 40}
+            )
     return runs[::-1]  # out of order on purpose
 
 
@@ -208,6 +210,7 @@ def build_digits(lr, seed):
     return models.digits_mlp(optimizer=keras.optimizers.Adam(learning_rate=lr), seed=seed)
 
 
+@pytest.mark.slow  # trains a model: full suite only
 def test_search_trains_each_rate_and_seed_at_one_budget():
     import keras
 
@@ -277,8 +280,15 @@ def test_search_rejects_an_uncompiled_model():
 
     with pytest.raises(ValueError, match="build_model.*compiled"):
         search.search_learning_rates(
-            lambda lr, seed: models.digits_mlp(), [1e-3], np.zeros((8, 64)), np.zeros(8),
-            np.zeros((4, 64)), np.zeros(4), epochs=1, batch_size=4, seeds=(0,),
+            lambda lr, seed: models.digits_mlp(),
+            [1e-3],
+            np.zeros((8, 64)),
+            np.zeros(8),
+            np.zeros((4, 64)),
+            np.zeros(4),
+            epochs=1,
+            batch_size=4,
+            seeds=(0,),
         )
 
 
@@ -290,7 +300,9 @@ def _sgd_digits(seed=0, lr=0.01):
 
     from lrlab import models
 
-    return models.digits_mlp(optimizer=keras.optimizers.SGD(learning_rate=lr, momentum=0.9), seed=seed)
+    return models.digits_mlp(
+        optimizer=keras.optimizers.SGD(learning_rate=lr, momentum=0.9), seed=seed
+    )
 
 
 def _initial_weights(seed):
@@ -299,7 +311,10 @@ def _initial_weights(seed):
     return models.digits_mlp(seed=seed).get_weights()
 
 
-@pytest.mark.parametrize("optimizer", ["sgd", "nadam"])  # Nadam has a variable that starts at 1, not 0
+@pytest.mark.slow  # trains a model: full suite only
+@pytest.mark.parametrize(
+    "optimizer", ["sgd", "nadam"]
+)  # Nadam has a variable that starts at 1, not 0
 def test_reuse_model_trains_like_a_fresh_model(optimizer):
     import keras
 
@@ -307,10 +322,14 @@ def test_reuse_model_trains_like_a_fresh_model(optimizer):
 
     (x, y), _ = data.load_digits()
     x, y = x[:256], y[:256]
-    make = {"sgd": lambda lr: keras.optimizers.SGD(learning_rate=lr, momentum=0.9),
-            "nadam": lambda lr: keras.optimizers.Nadam(learning_rate=lr)}[optimizer]
+    make = {
+        "sgd": lambda lr: keras.optimizers.SGD(learning_rate=lr, momentum=0.9),
+        "nadam": lambda lr: keras.optimizers.Nadam(learning_rate=lr),
+    }[optimizer]
     build = search.reuse_model(models.digits_mlp(optimizer=make(0.01)), _initial_weights)
-    build(0.02, seed=0).fit(x, y, epochs=1, batch_size=32, verbose=0)  # leaves momenta, steps, weights behind
+    build(0.02, seed=0).fit(
+        x, y, epochs=1, batch_size=32, verbose=0
+    )  # leaves momenta, steps, weights behind
     for lr, seed in ((0.05, 1), (0.003, 0)):
         keras.utils.set_random_seed(seed)
         reused = build(lr, seed)
@@ -327,7 +346,9 @@ def test_reuse_model_trains_like_a_fresh_model(optimizer):
 
 def test_reuse_model_asks_for_each_seeds_weights_once():
     calls = []
-    build = search.reuse_model(_sgd_digits(), lambda seed: calls.append(seed) or _initial_weights(seed))
+    build = search.reuse_model(
+        _sgd_digits(), lambda seed: calls.append(seed) or _initial_weights(seed)
+    )
     for seed in (0, 1, 0, 1):
         build(0.01, seed)
     assert calls == [0, 1]
@@ -344,7 +365,10 @@ def test_reuse_model_bad_arguments():
         search.reuse_model(_sgd_digits(), "weights")
     schedule = keras.optimizers.schedules.ExponentialDecay(0.1, decay_steps=10, decay_rate=0.5)
     with pytest.raises(ValueError, match="model.*float learning rate"):
-        search.reuse_model(models.digits_mlp(optimizer=keras.optimizers.SGD(learning_rate=schedule)), _initial_weights)
+        search.reuse_model(
+            models.digits_mlp(optimizer=keras.optimizers.SGD(learning_rate=schedule)),
+            _initial_weights,
+        )
     trained = _sgd_digits()
     trained.fit(np.zeros((8, 64)), np.zeros(8), epochs=1, batch_size=4, verbose=0)
     with pytest.raises(ValueError, match=r"model.*iterations=2"):

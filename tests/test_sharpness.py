@@ -18,7 +18,9 @@ def _linear_problem(seed=0):
 
 def test_least_squares_matches_the_closed_form_hessian():
     model, x, y = _linear_problem()
-    exact = np.linalg.eigvalsh(2 * x.T.astype(np.float64) @ x / len(x))  # Hessian of mean (xw - y)^2
+    exact = np.linalg.eigvalsh(
+        2 * x.T.astype(np.float64) @ x / len(x)
+    )  # Hessian of mean (xw - y)^2
     got = sharpness.largest_hessian_eigenvalue(model, "mse", x, y)
     assert got == pytest.approx(exact[-1], rel=1e-4)
 
@@ -43,14 +45,18 @@ def test_small_tanh_network_matches_tf_hessians():
     rng = np.random.default_rng(1)
     x = rng.standard_normal((30, 3)).astype("float32")
     y = np.eye(2, dtype="float32")[rng.integers(0, 2, 30)]
-    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(2)])
+    model = keras.Sequential(
+        [keras.Input((3,)), keras.layers.Dense(4, activation="tanh"), keras.layers.Dense(2)]
+    )
     loss = keras.losses.CategoricalCrossentropy(from_logits=True)
     exact = _exact_hessian(model, loss, x, y)
     assert np.allclose(exact, exact.T, atol=1e-5)
     meter = sharpness.SharpnessMeter(model, loss, x, y)
     v = np.random.default_rng(2).standard_normal(exact.shape[0])
     np.testing.assert_allclose(meter.hessian_vector_product(v), exact @ v, rtol=1e-3, atol=1e-5)
-    assert meter(iterations=1000, tolerance=1e-5) == pytest.approx(np.linalg.eigvalsh(exact)[-1], rel=1e-3)
+    assert meter(iterations=1000, tolerance=1e-5) == pytest.approx(
+        np.linalg.eigvalsh(exact)[-1], rel=1e-3
+    )
 
 
 class _Quadratic(keras.layers.Layer):
@@ -87,22 +93,36 @@ def test_warm_start_needs_fewer_products_on_the_second_call():
 def test_gradient_descent_records_losses_and_sharpness():
     model, x, y = _linear_problem(2)
     limit = 2 * np.linalg.eigvalsh(2 * x.T.astype(np.float64) @ x / len(x))[-1]
-    run = sharpness.full_batch_gradient_descent(model, "mse", x, y, learning_rate=1.9 / (limit / 2), steps=12,
-                                                measure_every=5, iterations=1000, tolerance=1e-5)
+    run = sharpness.full_batch_gradient_descent(
+        model,
+        "mse",
+        x,
+        y,
+        learning_rate=1.9 / (limit / 2),
+        steps=12,
+        measure_every=5,
+        iterations=1000,
+        tolerance=1e-5,
+    )
     assert run.losses.shape == (13,) and run.sharpness_steps.tolist() == [0, 5, 10]
     # A quadratic's Hessian never changes, and 1.9 / L < 2 / L: the loss falls.
     np.testing.assert_allclose(run.sharpness, limit / 2, rtol=1e-3)
-    assert run.losses[-1] < run.losses[0] and run.stability_limit == pytest.approx(2 / run.learning_rate)
+    assert run.losses[-1] < run.losses[0] and run.stability_limit == pytest.approx(
+        2 / run.learning_rate
+    )
     assert run.products >= 3
     weights = model.get_weights()[0]
     assert np.mean((x @ weights - y) ** 2) == pytest.approx(run.losses[-1], rel=1e-5)
 
 
-@pytest.mark.parametrize("kwargs, name", [
-    ({"learning_rate": 0.0, "steps": 3}, "learning_rate"),
-    ({"learning_rate": 0.1, "steps": 0}, "steps"),
-    ({"learning_rate": 0.1, "steps": 3, "measure_every": 0}, "measure_every"),
-])
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"learning_rate": 0.0, "steps": 3}, "learning_rate"),
+        ({"learning_rate": 0.1, "steps": 0}, "steps"),
+        ({"learning_rate": 0.1, "steps": 3, "measure_every": 0}, "measure_every"),
+    ],
+)
 def test_bad_arguments_name_the_argument(kwargs, name):
     model, x, y = _linear_problem()
     with pytest.raises(ValueError, match=name):
@@ -128,13 +148,17 @@ def test_hessian_vector_product_matches_finite_differences_of_the_gradient():
     minus = meter.gradient()
     meter.set_flat_weights(w0)
     np.testing.assert_allclose(meter.get_flat_weights(), w0, rtol=1e-7)
-    np.testing.assert_allclose(meter.hessian_vector_product(v), (plus - minus) / 0.02, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(
+        meter.hessian_vector_product(v), (plus - minus) / 0.02, rtol=1e-3, atol=1e-4
+    )
 
 
 def test_loose_tolerance_bounds_the_distance_to_an_eigenvalue_and_partial_stretches_work():
     model, x, y = _linear_problem(3)
     eigenvalues = np.linalg.eigvalsh(2 * x.T.astype(np.float64) @ x / len(x))
-    run = sharpness.full_batch_gradient_descent(model, "mse", x, y, learning_rate=0.01, steps=7, measure_every=3)
+    run = sharpness.full_batch_gradient_descent(
+        model, "mse", x, y, learning_rate=0.01, steps=7, measure_every=3
+    )
     assert run.losses.shape == (8,) and run.sharpness_steps.tolist() == [0, 3, 6]
     # The documented guarantee of the loose default: within 2% of *an* eigenvalue. Here the top two
     # (3.20 and 2.90) are close and the random start is almost orthogonal to the top eigenvector, so

@@ -26,12 +26,19 @@ def test_dragging_the_lr_redraws_the_path_from_the_closed_form():
     assert explorer.image.value != image and explorer.status.value != status
     assert "with overshoot" in explorer.status.value and "-0.600" in explorer.status.value
     _, distances = explorer.dist_line.get_data()
-    np.testing.assert_allclose(distances, np.abs(landscapes.quadratic_trajectory(3.0, 2.0, 0.8, 10)))
+    np.testing.assert_allclose(
+        distances, np.abs(landscapes.quadratic_trajectory(3.0, 2.0, 0.8, 10))
+    )
 
 
 def test_status_names_every_regime():
     explorer = DescentExplorer1D(curvature=1.0, lr=0.5)
-    for lr, words in [(0.5, "converges smoothly"), (1.5, "converges with overshoot"), (2.0, "bounces forever"), (2.5, "diverges")]:
+    for lr, words in [
+        (0.5, "converges smoothly"),
+        (1.5, "converges with overshoot"),
+        (2.0, "bounces forever"),
+        (2.5, "diverges"),
+    ]:
         explorer.controls["lr"].value = lr
         assert words in explorer.status.value, (lr, explorer.status.value)
 
@@ -53,16 +60,22 @@ def test_static_fallback_is_the_current_png():
     assert "DescentExplorer1D" in bundle["text/plain"]
 
 
-@pytest.mark.skipif(not hasattr(ipywidgets.VBox, "_repr_mimebundle_"), reason="the reference is ipywidgets 8's own bundle")
+@pytest.mark.skipif(
+    not hasattr(ipywidgets.VBox, "_repr_mimebundle_"),
+    reason="the reference is ipywidgets 8's own bundle",
+)
 def test_on_ipywidgets_7_the_explorer_shows_the_same_widget_view_as_on_8():
     """Colab ships ipywidgets 7, whose widgets have no `_repr_mimebundle_`: the explorer builds the view itself."""
     explorer = DescentExplorer1D()
-    as_on_7 = types.SimpleNamespace(model_id=explorer.widget.model_id)  # a widget without `_repr_mimebundle_`
+    as_on_7 = types.SimpleNamespace(
+        model_id=explorer.widget.model_id
+    )  # a widget without `_repr_mimebundle_`
     view = "application/vnd.jupyter.widget-view+json"
     assert widget_view_bundle(as_on_7)[view] == explorer.widget._repr_mimebundle_()[view]
 
 
 # ---- BowlExplorer2D (lesson 03) ------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def bowl():
@@ -76,8 +89,12 @@ def _plain(html):
 def test_bowl_moving_the_slider_updates_path_loss_status_and_image(bowl):
     bowl.controls["momentum"].value = 0.0
     bowl.controls["lr"].value = 0.05
-    before = (bowl.path_line.get_xydata().copy(), bowl.loss_line.get_ydata().copy(),
-              bowl.status.value, bowl.image.value)
+    before = (
+        bowl.path_line.get_xydata().copy(),
+        bowl.loss_line.get_ydata().copy(),
+        bowl.status.value,
+        bowl.image.value,
+    )
     assert "converges smoothly" in bowl.status.value and "×0.950" in bowl.status.value
     bowl.controls["lr"].value = 0.12
     path = landscapes.quadratic_trajectory(np.array([-4.0, 1.5]), [1.0, 20.0], 0.12, 40)
@@ -95,15 +112,21 @@ def test_bowl_momentum_control_moves_the_path_and_the_limit(bowl):
     bowl.controls["momentum"].value = 0.0
     assert _plain(bowl.status.value).startswith("diverges")
     bowl.controls["momentum"].value = 0.9
-    path = landscapes.heavy_ball_trajectory(np.array([-4.0, 1.5]), [1.0, 20.0], 0.15, 40, momentum=0.9)
+    path = landscapes.heavy_ball_trajectory(
+        np.array([-4.0, 1.5]), [1.0, 20.0], 0.15, 40, momentum=0.9
+    )
     np.testing.assert_allclose(bowl.path_line.get_xdata(), np.clip(path[:, 0], -6, 6))
     text = _plain(bowl.status.value)
-    assert text.startswith("converges with overshoot") and "stability limit 2(1+β)/max c = 0.19" in text
+    assert (
+        text.startswith("converges with overshoot")
+        and "stability limit 2(1+β)/max c = 0.19" in text
+    )
     assert "effective lr α/(1−β) = 1.5" in text and "swings past the minimum" in text
     bowl.controls["momentum"].value = 0.0
 
 
 # The slider's own positions (0.01 decade apart) from one end to the other, at three momenta.
+@pytest.mark.slow  # trains a model: full suite only
 @pytest.mark.parametrize("momentum", [0.0, 0.5, 0.9])
 def test_bowl_verdict_is_the_lessons_regime_across_the_slider_range(bowl, momentum):
     slider = bowl.controls["lr"]
@@ -116,7 +139,9 @@ def test_bowl_verdict_is_the_lessons_regime_across_the_slider_range(bowl, moment
         text = _plain(bowl.status.value)
         assert text.startswith(regime), (lr, text)
         seen.add(regime)
-        needed = landscapes.steps_to_shrink(landscapes.convergence_rate([1.0, 20.0], lr, momentum).max())
+        needed = landscapes.steps_to_shrink(
+            landscapes.convergence_rate([1.0, 20.0], lr, momentum).max()
+        )
         best = landscapes.steps_to_shrink(landscapes.fastest_rate([1.0, 20.0], momentum))
         if lr < 0.02 and momentum == 0.0:
             assert regime == "too slow" and needed > 3 * best  # issue 16: these used to read "good"
@@ -135,12 +160,23 @@ def test_bowl_issue_case_is_too_slow_and_says_so_in_words(bowl):
     assert text.startswith("too slow") and "about 63" in text and "times as many" in text
 
 
-@pytest.mark.parametrize("lr, momentum, words", [
-    (0.04, 0.0, ["approaches the minimum from one side", "falling at every step", "closer to the minimum"]),
-    (0.09, 0.0, ["crosses the minimum every step (zig-zag)", "falling at every step"]),
-    (0.12, 0.0, ["leaves the picture at step", "growing"]),
-    (0.09, 0.9, ["swings past the minimum and back", "rising at"]),
-])
+@pytest.mark.parametrize(
+    "lr, momentum, words",
+    [
+        (
+            0.04,
+            0.0,
+            [
+                "approaches the minimum from one side",
+                "falling at every step",
+                "closer to the minimum",
+            ],
+        ),
+        (0.09, 0.0, ["crosses the minimum every step (zig-zag)", "falling at every step"]),
+        (0.12, 0.0, ["leaves the picture at step", "growing"]),
+        (0.09, 0.9, ["swings past the minimum and back", "rising at"]),
+    ],
+)
 def test_bowl_status_describes_both_panels_in_words(bowl, lr, momentum, words):
     bowl.controls["momentum"].value = momentum
     bowl.controls["lr"].value = lr
@@ -154,7 +190,10 @@ def test_bowl_status_describes_both_panels_in_words(bowl, lr, momentum, words):
 def test_bowl_slider_spans_both_sides_of_the_limit(bowl):
     slider = bowl.controls["lr"]
     assert 10**slider.min < landscapes.stability_limit([1.0, 20.0]) < 10**slider.max
-    assert landscapes.stability_limit([1.0, 20.0], momentum=bowl.controls["momentum"].max) < 10**slider.max
+    assert (
+        landscapes.stability_limit([1.0, 20.0], momentum=bowl.controls["momentum"].max)
+        < 10**slider.max
+    )
 
 
 def test_bowl_rejects_wrong_number_of_curvatures():
@@ -186,7 +225,9 @@ def range_explorer():
 
 
 def test_range_explorer_defaults_widest_range_and_middle_steps(range_explorer):
-    assert range_explorer.values["lr_range"] == (1e-5, 10.0) and range_explorer.values["steps"] == 50
+    assert (
+        range_explorer.values["lr_range"] == (1e-5, 10.0) and range_explorer.values["steps"] == 50
+    )
     assert range_explorer.result.stopped_early  # the synthetic curve blows up near lr = 1
     assert "stopped early" in range_explorer.status.value
 
@@ -196,8 +237,10 @@ def test_range_explorer_smoothing_moves_the_curve_and_the_picture(range_explorer
     before_y, before_png = range_explorer.smooth_line.get_ydata().copy(), range_explorer.image.value
     range_explorer.controls["smoothing"].value = 0.0
     n = len(range_explorer.result)
-    np.testing.assert_array_equal(range_explorer.smooth_line.get_ydata(), run.raw_losses[:n])  # beta 0: raw
-    assert not np.array_equal(range_explorer.smooth_line.get_ydata()[: len(before_y)], before_y[: n])
+    np.testing.assert_array_equal(
+        range_explorer.smooth_line.get_ydata(), run.raw_losses[:n]
+    )  # beta 0: raw
+    assert not np.array_equal(range_explorer.smooth_line.get_ydata()[: len(before_y)], before_y[:n])
     assert range_explorer.image.value != before_png
     assert "β = 0.00" in range_explorer.status.value
 
@@ -206,7 +249,9 @@ def test_range_explorer_steps_and_range_select_the_matching_run(range_explorer):
     range_explorer.controls["smoothing"].value = 0.5
     range_explorer.controls["steps"].value = 100
     run = range_explorer.runs[(1e-5, 10.0, 100)]
-    np.testing.assert_array_equal(range_explorer.raw_line.get_xdata(), run.lrs[: len(range_explorer.result)])
+    np.testing.assert_array_equal(
+        range_explorer.raw_line.get_xdata(), run.lrs[: len(range_explorer.result)]
+    )
     range_explorer.controls["lr_range"].value = (1e-5, 0.1)  # never reaches the blow-up
     assert not range_explorer.result.stopped_early and len(range_explorer.result) == 100
     assert len(range_explorer.stop_mark.get_xdata()) == 0
@@ -223,14 +268,20 @@ def test_range_explorer_suggestion_line_matches_the_finders_rule(range_explorer,
     assert f"lr = {expected:.3g}" in range_explorer.status.value
 
 
-def test_range_explorer_stop_mark_is_drawn_inside_the_axes_when_the_test_stops_early(range_explorer):
+def test_range_explorer_stop_mark_is_drawn_inside_the_axes_when_the_test_stops_early(
+    range_explorer,
+):
     for smoothing in (0.0, 0.5, 0.9):
         range_explorer.controls["smoothing"].value = smoothing
-        assert range_explorer.result.stopped_early and "stopped early" in range_explorer.status.value
+        assert (
+            range_explorer.result.stopped_early and "stopped early" in range_explorer.status.value
+        )
         (x,), (y,) = range_explorer.stop_mark.get_data()
         low, high = range_explorer.ax.get_ylim()
         assert x == range_explorer.result.lrs[-1]  # at the LR where the test stopped
-        assert low < y < high  # the stopping loss (> 4x the best) is above the axes: drawn at the top edge
+        assert (
+            low < y < high
+        )  # the stopping loss (> 4x the best) is above the axes: drawn at the top edge
         assert range_explorer.stop_mark.get_visible()
     range_explorer.controls["lr_range"].value = (1e-5, 0.1)  # never blows up: no mark
     assert not range_explorer.result.stopped_early and not range_explorer.stop_mark.get_visible()
@@ -251,7 +302,10 @@ def test_range_explorer_status_describes_the_picture_in_words(range_explorer):
     assert f"lowest, {result.losses[bottom]:.3g}, at lr = {result.lrs[bottom]:.3g}" in status
     assert "blows up" in status and f"lr = {result.lrs[-1]:.3g}, marked ×" in status
     range_explorer.controls["lr_range"].value = (1e-5, 0.1)
-    assert "without blowing up" in range_explorer.status.value and "blows up" not in range_explorer.status.value
+    assert (
+        "without blowing up" in range_explorer.status.value
+        and "blows up" not in range_explorer.status.value
+    )
 
 
 def test_range_explorer_too_short_a_curve_gives_no_suggestion():
@@ -273,6 +327,7 @@ def test_range_explorer_refuses_bad_runs():
 
 # ---- ScheduleExplorer (lesson 05) ----------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def schedule_explorer():
     return ScheduleExplorer(schedule="exponential_decay", epochs=12, steps_per_epoch=15)
@@ -288,11 +343,16 @@ def _exec_code(code):
 def test_schedule_explorer_code_reproduces_plotted_curve(schedule_explorer, name):
     before_code, before_image = schedule_explorer.code, schedule_explorer.image.value
     schedule_explorer.controls["schedule"].value = name
-    if name == schedule_explorer.controls["schedule"].options[0][1] and before_code == schedule_explorer.code:
+    if (
+        name == schedule_explorer.controls["schedule"].options[0][1]
+        and before_code == schedule_explorer.code
+    ):
         schedule_explorer.controls["initial_lr"].value = 0.05
     plotted = np.asarray(schedule_explorer.step_line.get_ydata())
     steps = np.arange(len(plotted))
-    np.testing.assert_allclose(plotted, codegen.numpy_curve(schedule_explorer.name, steps, **schedule_explorer.params))
+    np.testing.assert_allclose(
+        plotted, codegen.numpy_curve(schedule_explorer.name, steps, **schedule_explorer.params)
+    )
     got = codegen.keras_values(_exec_code(schedule_explorer.code), steps)
     np.testing.assert_allclose(got, plotted, rtol=1e-6, atol=1e-6 * plotted.max())
     assert schedule_explorer.code != before_code and schedule_explorer.image.value != before_image
@@ -303,32 +363,57 @@ def test_schedule_explorer_code_reproduces_plotted_curve(schedule_explorer, name
 def test_schedule_explorer_controls_change_curve_code_and_status(schedule_explorer):
     schedule_explorer.controls["schedule"].value = "time_based_decay"
     schedule_explorer.controls["per"].value = "step"
-    smooth, code, status = np.array(schedule_explorer.step_line.get_ydata()), schedule_explorer.code, schedule_explorer.status.value
+    smooth, code, status = (
+        np.array(schedule_explorer.step_line.get_ydata()),
+        schedule_explorer.code,
+        schedule_explorer.status.value,
+    )
     schedule_explorer.controls["per"].value = "epoch"
     stairs = np.array(schedule_explorer.step_line.get_ydata())
-    assert "staircase=True" in schedule_explorer.code and "staircase" not in code and schedule_explorer.status.value != status
+    assert (
+        "staircase=True" in schedule_explorer.code
+        and "staircase" not in code
+        and schedule_explorer.status.value != status
+    )
     assert stairs[14] == stairs[0] and smooth[14] < smooth[0]
     schedule_explorer.controls["steps_per_epoch"].value = 30
-    assert len(schedule_explorer.step_line.get_ydata()) == 12 * 30 and "decay_steps=30" in schedule_explorer.code
+    assert (
+        len(schedule_explorer.step_line.get_ydata()) == 12 * 30
+        and "decay_steps=30" in schedule_explorer.code
+    )
     schedule_explorer.controls["decay_rate"].value = 0.1
     assert "decay_rate=0.1" in schedule_explorer.code
-    assert schedule_explorer.controls["factor"].disabled and not schedule_explorer.controls["decay_rate"].disabled
+    assert (
+        schedule_explorer.controls["factor"].disabled
+        and not schedule_explorer.controls["decay_rate"].disabled
+    )
 
 
 def test_all_lists_every_public_name_and_nothing_else():
-    public = {name for name, value in vars(widgets).items()
-              if not name.startswith("_") and getattr(value, "__module__", None) == widgets.__name__}
+    public = {
+        name
+        for name, value in vars(widgets).items()
+        if not name.startswith("_") and getattr(value, "__module__", None) == widgets.__name__
+    }
     assert set(widgets.__all__) == public
 
 
 # ---- EdgeOfStabilityExplorer: replays lesson 09's recorded runs ----------------------------------
 
+
 def _fake_runs():
     from lrlab import sharpness
 
     steps = np.arange(0, 101, 10)
-    return [sharpness.GradientDescentRun(lr, np.linspace(1.0, 0.1, 101) * (1 + 0.05 * np.sin(np.arange(101))),
-                                         steps, np.minimum(0.5 + 0.1 * steps, 1.9 / lr)) for lr in (0.5, 1.0)]
+    return [
+        sharpness.GradientDescentRun(
+            lr,
+            np.linspace(1.0, 0.1, 101) * (1 + 0.05 * np.sin(np.arange(101))),
+            steps,
+            np.minimum(0.5 + 0.1 * steps, 1.9 / lr),
+        )
+        for lr in (0.5, 1.0)
+    ]
 
 
 def test_edge_of_stability_explorer_replays_the_chosen_run_up_to_the_step():
@@ -353,8 +438,13 @@ def test_edge_of_stability_explorer_rejects_what_is_not_a_list_of_runs(runs):
 
 # ---- the Explorer base and the shared learning-rate slider (issue 16, items 9 and 10) ----------
 
-@pytest.mark.parametrize("value, low, high", [(0.3, 1e-2, 3.0), (0.05, 1e-3, 0.3), (0.1, 1e-3, 1.0), (1e-3, 1e-3, 1.0)])
-def test_lr_slider_steps_about_a_twentieth_of_a_decade_from_a_grid_through_its_value(value, low, high):
+
+@pytest.mark.parametrize(
+    "value, low, high", [(0.3, 1e-2, 3.0), (0.05, 1e-3, 0.3), (0.1, 1e-3, 1.0), (1e-3, 1e-3, 1.0)]
+)
+def test_lr_slider_steps_about_a_twentieth_of_a_decade_from_a_grid_through_its_value(
+    value, low, high
+):
     """One arrow-key press in the browser is one `step` of the exponent, counted from `min`
     (noUiSlider): ×1.12, not the ×1.023 of a 0.01 step; and the start value is on that grid, so
     showing the slider does not snap it (0.3 used to become 0.302 on display)."""
