@@ -23,13 +23,16 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 def import_time(repeats=5):
     """Median seconds for `import lrlab` in a fresh interpreter, minus bare interpreter start."""
+
     def run(code):
         start = time.perf_counter()
         subprocess.run([sys.executable, "-c", code], check=True)
         return time.perf_counter() - start
 
     bare = statistics.median(run("pass") for _ in range(repeats))
-    full = statistics.median(run("import lrlab, lrlab.schedules, lrlab.landscapes") for _ in range(repeats))
+    full = statistics.median(
+        run("import lrlab, lrlab.schedules, lrlab.landscapes") for _ in range(repeats)
+    )
     return full - bare
 
 
@@ -39,7 +42,10 @@ def notebook_times():
 
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
-    return [(path.name, *execute_notebooks.execute_copy(path)) for path in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))]
+    return [
+        (path.name, *execute_notebooks.execute_copy(path))
+        for path in sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
+    ]
 
 
 def widget_latencies(moves=20):
@@ -48,7 +54,11 @@ def widget_latencies(moves=20):
 
     rows = []
     for name, cls in inspect.getmembers(widgets, inspect.isclass):
-        if not issubclass(cls, widgets.Explorer) or cls is widgets.Explorer or cls.__module__ != widgets.__name__:
+        if (
+            not issubclass(cls, widgets.Explorer)
+            or cls is widgets.Explorer
+            or cls.__module__ != widgets.__name__
+        ):
             continue
         explorer = cls(**_arguments_for(cls))
         explorer.latencies.clear()
@@ -88,9 +98,20 @@ def _gradient_descent_runs(steps=60):
     runs = []
     for lr in (0.4, 1.0):
         keras.utils.set_random_seed(0)
-        model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(16, activation="gelu"), keras.layers.Dense(10)])
-        runs.append(sharpness.full_batch_gradient_descent(model, "mse", x, np.eye(10, dtype="float32")[y],
-                                                          learning_rate=lr, steps=steps, measure_every=10))
+        model = keras.Sequential(
+            [keras.Input((64,)), keras.layers.Dense(16, activation="gelu"), keras.layers.Dense(10)]
+        )
+        runs.append(
+            sharpness.full_batch_gradient_descent(
+                model,
+                "mse",
+                x,
+                np.eye(10, dtype="float32")[y],
+                learning_rate=lr,
+                steps=steps,
+                measure_every=10,
+            )
+        )
     return runs
 
 
@@ -118,7 +139,11 @@ def fresh_clone_test():
         start = time.perf_counter()
         done = subprocess.run(["make", "test"], cwd=clone, capture_output=True, text=True)
         seconds = time.perf_counter() - start
-        summary = [line for line in done.stdout.splitlines() if " in " in line and ("passed" in line or "failed" in line)]
+        summary = [
+            line
+            for line in done.stdout.splitlines()
+            if " in " in line and ("passed" in line or "failed" in line)
+        ]
         return seconds, done.returncode, summary[-1] if summary else "(no pytest summary)"
 
 
@@ -128,24 +153,38 @@ def main():
     quiet_tensorflow()
     print(f"{'measure':<52} {'value':>10}  budget")
     seconds = import_time()
-    print(f"{'import lrlab':<52} {seconds * 1000:>8.0f} ms  < 500 ms {'ok' if seconds < 0.5 else 'MISSED'}")
+    print(
+        f"{'import lrlab':<52} {seconds * 1000:>8.0f} ms  < 500 ms {'ok' if seconds < 0.5 else 'MISSED'}"
+    )
     for name, median, worst in widget_latencies():
         ok = "ok" if median <= 0.1 else "MISSED"
-        print(f"{'widget ' + name + ' (median / worst)':<52} {median * 1000:>5.0f}/{worst * 1000:<4.0f}ms  <= 100 ms median {ok}")
+        print(
+            f"{'widget ' + name + ' (median / worst)':<52} "
+            f"{median * 1000:>5.0f}/{worst * 1000:<4.0f}ms  <= 100 ms median {ok}"
+        )
     total, peaks = 0.0, []
     for name, seconds, problems, peak_mb in notebook_times():
         total += seconds
         peaks.append(peak_mb or 0)
-        flag = "ok" if seconds <= 45 and not problems else "MISSED" + (" (stderr)" if problems else "")
-        print(f"{'notebook ' + name:<52} {seconds:>8.1f} s   <= 45 s {flag}  (kernel peak {peak_mb or 0:.0f} MB)")
+        flag = (
+            "ok" if seconds <= 45 and not problems else "MISSED" + (" (stderr)" if problems else "")
+        )
+        print(
+            f"{'notebook ' + name:<52} {seconds:>8.1f} s   <= 45 s {flag}  (kernel peak {peak_mb or 0:.0f} MB)"
+        )
     print(f"{'whole course':<52} {total:>8.1f} s   <= 200 s {'ok' if total <= 200 else 'MISSED'}")
     # Binder gives each user 1-2 GB: one lesson's kernel must fit, with JupyterLab beside it.
     largest = max(peaks)
-    print(f"{'largest kernel (peak resident memory)':<52} {largest:>8.0f} MB  <= 1500 MB {'ok' if largest <= 1500 else 'MISSED'}")
+    print(
+        f"{'largest kernel (peak resident memory)':<52} {largest:>8.0f} MB  <= 1500 MB "
+        f"{'ok' if largest <= 1500 else 'MISSED'}"
+    )
     if "--fresh-clone" in sys.argv:
         seconds, code, summary = fresh_clone_test()
         flag = "ok" if seconds <= 900 and code == 0 else "MISSED"
-        print(f"{'fresh clone: make test (install included)':<52} {seconds / 60:>8.1f} min <= 15 min {flag}: {summary}")
+        print(
+            f"{'fresh clone: make test (install included)':<52} {seconds / 60:>8.1f} min <= 15 min {flag}: {summary}"
+        )
 
 
 if __name__ == "__main__":

@@ -31,16 +31,26 @@ def main(argv=None):
         released = time.perf_counter() - start
         sentinel = top / "sentinel.txt"
         sentinel.write_text("x")
-        students = synthetic_class.build_class(top / "submitted", top / "course" / "release" / lesson / f"{lesson}.ipynb", [sentinel])
+        students = synthetic_class.build_class(
+            top / "submitted", top / "course" / "release" / lesson / f"{lesson}.ipynb", [sentinel]
+        )
         start = time.perf_counter()
-        results = autograde.grade(top / "submitted", top / "course", csv=top / "grades.csv", workers=args.workers, job_timeout=180)
+        results = autograde.grade(
+            top / "submitted",
+            top / "course",
+            csv=top / "grades.csv",
+            workers=args.workers,
+            job_timeout=180,
+        )
         total = time.perf_counter() - start
     for r in sorted(results, key=lambda r: -r["seconds"]):
         print(f"{r['seconds']:6.1f} s  {r['student']}")
     seconds = [r["seconds"] for r in results]
-    print(f"\nrelease: {released:.0f} s; grading {len(students)} submissions on {args.workers} workers "
-          f"({os.cpu_count()} CPUs): {total:.0f} s, {total / len(students):.1f} s per submission of wall time; "
-          f"each submission's own run: median {sorted(seconds)[len(seconds) // 2]:.1f} s, longest {max(seconds):.1f} s")
+    print(
+        f"\nrelease: {released:.0f} s; grading {len(students)} submissions on {args.workers} workers "
+        f"({os.cpu_count()} CPUs): {total:.0f} s, {total / len(students):.1f} s per submission of wall time; "
+        f"each submission's own run: median {sorted(seconds)[len(seconds) // 2]:.1f} s, longest {max(seconds):.1f} s"
+    )
     return 0
 
 

@@ -27,8 +27,10 @@ def by_file(report):
     for case in ET.parse(report).iter("testcase"):
         classname = case.get("classname", "")
         # pytest writes "tests.test_x" (or "tests.test_x.Class"); nbval writes the notebook's path.
-        name = classname if classname.endswith(".ipynb") else ".".join(
-            part for part in classname.split(".") if not part[:1].isupper()
+        name = (
+            classname
+            if classname.endswith(".ipynb")
+            else ".".join(part for part in classname.split(".") if not part[:1].isupper())
         )
         totals[name][0] += 1
         totals[name][1] += float(case.get("time", 0))
@@ -37,7 +39,9 @@ def by_file(report):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--full", action="store_true", help="time `make test`, not `make test-fast`")
+    parser.add_argument(
+        "--full", action="store_true", help="time `make test`, not `make test-fast`"
+    )
     parser.add_argument("--report", help="summarise this JUnit XML instead of running anything")
     args = parser.parse_args(argv)
     wall = None

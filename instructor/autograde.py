@@ -37,7 +37,7 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 COURSE = ROOT / "build" / "nbgrader"
 
-CONFIG = '''# Written by instructor/autograde.py (`make release`); edit that file, not this one.
+CONFIG = """# Written by instructor/autograde.py (`make release`); edit that file, not this one.
 c = get_config()
 c.CourseDirectory.course_id = "lrlab"
 # nbgrader's stub is `raise NotImplementedError()`; the course's (tools/sync_exercises.py) has no ().
@@ -54,15 +54,22 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-'''
+"""
 
 
 def _nbgrader(args, cwd, env=None, timeout=600, jailed=False):
     """Run `nbgrader ARGS` in `cwd`; returns (exit code or None on timeout, log text)."""
     command = [*(cleanroom.jail(cwd) if jailed else []), sys.executable, "-m", "nbgrader", *args]
     with tempfile.TemporaryFile("w+") as out:
-        process = subprocess.Popen(command, cwd=cwd, env=env or _env(cwd), stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, preexec_fn=cleanroom.sandbox())
+        process = subprocess.Popen(
+            command,
+            cwd=cwd,
+            env=env or _env(cwd),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=cleanroom.sandbox(),
+        )
         try:
             code = process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -73,21 +80,39 @@ def _nbgrader(args, cwd, env=None, timeout=600, jailed=False):
 
 
 def _env(home):
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("JUPYTER", "IPYTHON", "NBGRADER"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("JUPYTER", "IPYTHON", "NBGRADER"))
+    }
     # nbgrader runs `alembic` (its database migrations) from PATH: this Python's scripts come first.
     path = os.pathsep.join([os.path.dirname(sys.executable), env.get("PATH", os.defpath)])
     home = pathlib.Path(home) / "home"  # a cell that deletes ~ deletes only this
     home.mkdir(exist_ok=True)
-    env.update(PATH=path, HOME=str(home), PYTHONPATH=str(ROOT), MPLCONFIGDIR=str(home), MPLBACKEND="Agg",
-               TMPDIR=str(home), IPYTHONDIR=str(pathlib.Path(home) / ".ipython"), JUPYTER_RUNTIME_DIR=str(pathlib.Path(home) / ".runtime"),
-               TF_CPP_MIN_LOG_LEVEL="3", TF_ENABLE_ONEDNN_OPTS="0", PYTHONDONTWRITEBYTECODE="1")
+    env.update(
+        PATH=path,
+        HOME=str(home),
+        PYTHONPATH=str(ROOT),
+        MPLCONFIGDIR=str(home),
+        MPLBACKEND="Agg",
+        TMPDIR=str(home),
+        IPYTHONDIR=str(pathlib.Path(home) / ".ipython"),
+        JUPYTER_RUNTIME_DIR=str(pathlib.Path(home) / ".runtime"),
+        TF_CPP_MIN_LOG_LEVEL="3",
+        TF_ENABLE_ONEDNN_OPTS="0",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
     return env
 
 
 def lesson_exercises(path):
     """The exercise ids of the notebook at `path`, in order."""
     nb = json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
-    return [c["metadata"]["lrlab"]["exercise"] for c in nb["cells"] if c.get("metadata", {}).get("lrlab", {}).get("exercise")]
+    return [
+        c["metadata"]["lrlab"]["exercise"]
+        for c in nb["cells"]
+        if c.get("metadata", {}).get("lrlab", {}).get("exercise")
+    ]
 
 
 def source_notebook(path):
@@ -121,7 +146,9 @@ def release(course=COURSE, notebooks=None, cell_timeout=60):
             continue
         folder = course / "source" / path.stem
         folder.mkdir(parents=True, exist_ok=True)
-        (folder / path.name).write_text(json.dumps(source_notebook(path), indent=1) + "\n", encoding="utf-8")
+        (folder / path.name).write_text(
+            json.dumps(source_notebook(path), indent=1) + "\n", encoding="utf-8"
+        )
         code, log = _nbgrader(["generate_assignment", path.stem, "--force"], cwd=course)
         if code != 0:
             raise RuntimeError(f"nbgrader generate_assignment {path.stem} failed:\n{log[-3000:]}")
@@ -131,6 +158,7 @@ def release(course=COURSE, notebooks=None, cell_timeout=60):
 
 
 # ---- grading -----------------------------------------------------------------------------------
+
 
 def _copy_regular_files(src, dest):
     """Copy the regular files under `src` (no symlinks, no special files) to `dest`."""
@@ -144,11 +172,18 @@ def _copy_regular_files(src, dest):
 
 def _problem_from_log(code, log, job_timeout):
     if code is None:
-        return f"the notebook did not finish running within {job_timeout:g} s, so its exercise cells were graded on their own."
+        return (
+            f"the notebook did not finish running within {job_timeout:g} s, "
+            "so its exercise cells were graded on their own."
+        )
     if "DeadKernelError" in log or "Kernel died" in log or "kernel died" in log:
-        return "its kernel stopped while the notebook ran (does a cell exit Python?), so its exercise cells were graded on their own."
+        return (
+            "its kernel stopped while the notebook ran (does a cell exit Python?), "
+            "so its exercise cells were graded on their own."
+        )
     lines = [line for line in log.splitlines() if "[ERROR]" in line or "Error" in line]
-    return f"nbgrader could not run it ({lines[-1].strip()[:160] if lines else f'exit code {code}'}), so its exercise cells were graded on their own."
+    reason = lines[-1].strip()[:160] if lines else f"exit code {code}"
+    return f"nbgrader could not run it ({reason}), so its exercise cells were graded on their own."
 
 
 def grade_one(course, submissions, student, lesson, exercise_ids, index, scratch, job_timeout):
@@ -159,7 +194,11 @@ def grade_one(course, submissions, student, lesson, exercise_ids, index, scratch
     notebook = handed_in / f"{lesson}.ipynb"
     if not notebook.is_file() or notebook.is_symlink():
         found = sorted(p.name for p in handed_in.iterdir()) if handed_in.is_dir() else []
-        result["problem"] = f"no {lesson}.ipynb handed in" + (f" (found: {', '.join(found)})" if found else "") + "."
+        result["problem"] = (
+            f"no {lesson}.ipynb handed in"
+            + (f" (found: {', '.join(found)})" if found else "")
+            + "."
+        )
         result["verdicts"] = {e: ("failed", "not handed in.") for e in exercise_ids}
         result["seconds"] = time.perf_counter() - start
         return result
@@ -167,8 +206,12 @@ def grade_one(course, submissions, student, lesson, exercise_ids, index, scratch
         nb = json.loads(notebook.read_text(encoding="utf-8"))
         assert isinstance(nb, dict) and isinstance(nb.get("cells"), list)
     except (ValueError, UnicodeDecodeError, AssertionError):
-        result["problem"] = f"{lesson}.ipynb is not a notebook (it is not nbformat JSON), so there is nothing to grade."
-        result["verdicts"] = {e: ("failed", "the notebook could not be read.") for e in exercise_ids}
+        result["problem"] = (
+            f"{lesson}.ipynb is not a notebook (it is not nbformat JSON), so there is nothing to grade."
+        )
+        result["verdicts"] = {
+            e: ("failed", "the notebook could not be read.") for e in exercise_ids
+        }
         result["seconds"] = time.perf_counter() - start
         return result
 
@@ -178,18 +221,27 @@ def grade_one(course, submissions, student, lesson, exercise_ids, index, scratch
     shutil.copy(course / "gradebook.db", private)
     shutil.copytree(course / "source" / lesson, private / "source" / lesson)
     _copy_regular_files(handed_in, private / "submitted" / student / lesson)
-    code, log = _nbgrader(["autograde", lesson, "--student", student, "--force"], cwd=private,
-                          env=_env(private), timeout=job_timeout, jailed=True)
+    code, log = _nbgrader(
+        ["autograde", lesson, "--student", student, "--force"],
+        cwd=private,
+        env=_env(private),
+        timeout=job_timeout,
+        jailed=True,
+    )
     autograded = private / "autograded" / student / lesson / f"{lesson}.ipynb"
     verdicts = None
     if code == 0 and autograded.is_file():
         try:
-            verdicts = json.loads(autograded.read_text(encoding="utf-8"))["metadata"]["lrlab"]["verdicts"]
+            verdicts = json.loads(autograded.read_text(encoding="utf-8"))["metadata"]["lrlab"][
+                "verdicts"
+            ]
         except (ValueError, KeyError, TypeError):
             verdicts = None
     if verdicts is None or set(verdicts) != set(exercise_ids):
         result["problem"] = _problem_from_log(code, log, job_timeout)
-        verdicts = cleanroom.grade_cells(cleanroom.exercise_sources(nb["cells"], exercise_ids), jailed=True)
+        verdicts = cleanroom.grade_cells(
+            cleanroom.exercise_sources(nb["cells"], exercise_ids), jailed=True
+        )
     result["verdicts"] = {e: tuple(verdicts[e]) for e in exercise_ids}
     result["log"] = log[-4000:]
     if autograded.is_file():  # for `nbgrader generate_feedback` in the course folder
@@ -217,7 +269,9 @@ def _record(course, results, students):
             gb.update_or_create_student(r["student"])
             gb.update_or_create_submission(r["lesson"], r["student"])
             for exercise_id, (status, _) in r["verdicts"].items():
-                grade = gb.find_grade(cells.check_grade_id(exercise_id), r["lesson"], r["lesson"], r["student"])
+                grade = gb.find_grade(
+                    cells.check_grade_id(exercise_id), r["lesson"], r["lesson"], r["student"]
+                )
                 grade.auto_score = float(cells.POINTS if status == "passed" else 0)
                 grade.needs_manual_grade = False
             gb.db.commit()
@@ -241,18 +295,42 @@ def grade(submissions, course=COURSE, csv=None, workers=2, job_timeout=300):
     """Grade every (student, lesson) in `submissions`; returns the results. See the module docstring."""
     course, submissions = pathlib.Path(course).resolve(), pathlib.Path(submissions).resolve()
     if not (course / "gradebook.db").is_file():
-        raise ValueError(f"Argument `course` must be a released course folder (run `make release`). Received: course={str(course)!r}")
+        raise ValueError(
+            f"Argument `course` must be a released course folder (run `make release`). Received: course={str(course)!r}"
+        )
     if not submissions.is_dir():
-        raise ValueError(f"Argument `submissions` must be a folder of <student>/<lesson>/ folders. Received: submissions={str(submissions)!r}")
-    lessons = {p.name: lesson_exercises(next(p.glob("*.ipynb"))) for p in sorted((course / "source").iterdir())}
-    students = sorted(p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith("."))
-    jobs = [(s, lesson) for s in students for lesson in lessons if (submissions / s / lesson).is_dir()]
+        raise ValueError(
+            "Argument `submissions` must be a folder of <student>/<lesson>/ folders. "
+            f"Received: submissions={str(submissions)!r}"
+        )
+    lessons = {
+        p.name: lesson_exercises(next(p.glob("*.ipynb")))
+        for p in sorted((course / "source").iterdir())
+    }
+    students = sorted(
+        p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith(".")
+    )
+    jobs = [
+        (s, lesson) for s in students for lesson in lessons if (submissions / s / lesson).is_dir()
+    ]
     scratch = tempfile.mkdtemp(prefix="lrlab-grading-")
     os.chmod(scratch, 0o711)
     try:
         with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [pool.submit(grade_one, course, submissions, s, lesson, lessons[lesson], i, scratch, job_timeout)
-                       for i, (s, lesson) in enumerate(jobs)]
+            futures = [
+                pool.submit(
+                    grade_one,
+                    course,
+                    submissions,
+                    s,
+                    lesson,
+                    lessons[lesson],
+                    i,
+                    scratch,
+                    job_timeout,
+                )
+                for i, (s, lesson) in enumerate(jobs)
+            ]
             results = [f.result() for f in futures]
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -270,18 +348,24 @@ def grade(submissions, course=COURSE, csv=None, workers=2, job_timeout=300):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m instructor.autograde", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m instructor.autograde", description=__doc__.split("\n\n")[0]
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     rel = sub.add_parser("release", help="build the nbgrader course folder and the student release")
     rel.add_argument("notebooks", nargs="*")
     rel.add_argument("--course", default=str(COURSE))
     rel.add_argument("--cell-timeout", type=int, default=60)
-    gr = sub.add_parser("grade", help="autograde SUBMISSIONS/<student>/<lesson>/ and export the CSV")
+    gr = sub.add_parser(
+        "grade", help="autograde SUBMISSIONS/<student>/<lesson>/ and export the CSV"
+    )
     gr.add_argument("submissions")
     gr.add_argument("--course", default=str(COURSE))
     gr.add_argument("--csv", default="grades.csv")
     gr.add_argument("--workers", type=int, default=2)
-    gr.add_argument("--timeout", type=float, default=300, help="seconds per (student, lesson), all included")
+    gr.add_argument(
+        "--timeout", type=float, default=300, help="seconds per (student, lesson), all included"
+    )
     args = parser.parse_args(argv)
     if args.command == "release":
         release(args.course, args.notebooks or None, args.cell_timeout)
@@ -295,9 +379,13 @@ def main(argv=None):
     for r in results:
         passed = sum(status == "passed" for status, _ in r["verdicts"].values())
         note = f"  ({r['problem']})" if r["problem"] else ""
-        print(f"{r['student']:<20} {r['lesson']:<40} {passed}/{len(r['verdicts'])}  {r['seconds']:5.1f} s{note}")
-    print(f"\n{len(results)} submissions graded in {time.perf_counter() - start:.0f} s; CSV: {args.csv}; "
-          f"feedback: {pathlib.Path(args.course) / 'feedback'}/<student>/<lesson>.txt")
+        print(
+            f"{r['student']:<20} {r['lesson']:<40} {passed}/{len(r['verdicts'])}  {r['seconds']:5.1f} s{note}"
+        )
+    print(
+        f"\n{len(results)} submissions graded in {time.perf_counter() - start:.0f} s; CSV: {args.csv}; "
+        f"feedback: {pathlib.Path(args.course) / 'feedback'}/<student>/<lesson>.txt"
+    )
     return 0
 
 

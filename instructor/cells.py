@@ -10,17 +10,31 @@ import inspect
 import re
 import textwrap
 
+from instructor import solutions
 from lrlab import exercises
 
-from instructor import solutions
-
-__all__ = ["POINTS", "student_source", "solution_source", "nbgrader_source", "check_source",
-           "test_source", "check_cell_of", "exercise_metadata", "check_metadata", "check_grade_id"]
+__all__ = [
+    "POINTS",
+    "student_source",
+    "solution_source",
+    "nbgrader_source",
+    "check_source",
+    "test_source",
+    "check_cell_of",
+    "exercise_metadata",
+    "check_metadata",
+    "check_grade_id",
+]
 
 POINTS = 1  # per exercise: all cases pass, or none of the points
 _SOLUTION = re.compile(r"^( *)### BEGIN SOLUTION\n.*?^ *### END SOLUTION\n", re.S | re.M)
 # Imports an answer may need, added to the top of its cell when its body uses the name.
-_IMPORTS = {"np": "import numpy as np", "math": "import math", "keras": "import keras", "ops": "from keras import ops"}
+_IMPORTS = {
+    "np": "import numpy as np",
+    "math": "import math",
+    "keras": "import keras",
+    "ops": "from keras import ops",
+}
 
 
 def _answer_source(exercise_id):
@@ -55,18 +69,24 @@ def check_source(exercise_id):
 def test_source(exercise_id):
     """The check cell in nbgrader's source notebook: the check, then the hidden cases (autograder only)."""
     name = exercises.EXERCISES[exercise_id].name
-    return (f"{check_source(exercise_id)}\n"
-            "### BEGIN HIDDEN TESTS\n"
-            "import instructor.hidden\n\n"
-            f'instructor.hidden.assert_passes("{exercise_id}", {name})\n'
-            "### END HIDDEN TESTS")
+    return (
+        f"{check_source(exercise_id)}\n"
+        "### BEGIN HIDDEN TESTS\n"
+        "import instructor.hidden\n\n"
+        f'instructor.hidden.assert_passes("{exercise_id}", {name})\n'
+        "### END HIDDEN TESTS"
+    )
 
 
 def check_cell_of(cell, exercise_id):
     """`exercise_id` if `cell` (an nbformat dict) is that exercise's check cell, else None."""
     source = cell.get("source", "")
     source = "".join(source) if isinstance(source, list) else source
-    if exercise_id and cell.get("cell_type") == "code" and source.strip().startswith(check_source(exercise_id)):
+    if (
+        exercise_id
+        and cell.get("cell_type") == "code"
+        and source.strip().startswith(check_source(exercise_id))
+    ):
         return exercise_id
     return None
 
@@ -77,11 +97,24 @@ def check_grade_id(exercise_id):
 
 def exercise_metadata(exercise_id):
     """nbgrader's metadata of an exercise cell: an autograded answer, not graded itself."""
-    return {"grade": False, "grade_id": exercise_id, "locked": False, "schema_version": 3,
-            "solution": True, "task": False}
+    return {
+        "grade": False,
+        "grade_id": exercise_id,
+        "locked": False,
+        "schema_version": 3,
+        "solution": True,
+        "task": False,
+    }
 
 
 def check_metadata(exercise_id):
     """nbgrader's metadata of a check cell: a locked autograded test worth `POINTS`."""
-    return {"grade": True, "grade_id": check_grade_id(exercise_id), "locked": True, "points": POINTS,
-            "schema_version": 3, "solution": False, "task": False}
+    return {
+        "grade": True,
+        "grade_id": check_grade_id(exercise_id),
+        "locked": True,
+        "points": POINTS,
+        "schema_version": 3,
+        "solution": False,
+        "task": False,
+    }

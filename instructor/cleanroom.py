@@ -11,6 +11,7 @@ Protocol: the cells go in on stdin as JSON; the verdicts come back on stdout on 
 starts with a random token the student's code never sees.
 """
 
+import functools
 import json
 import os
 import pathlib
@@ -24,8 +25,10 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 __all__ = ["grade_cells", "exercise_sources", "jail", "sandbox", "main"]
 
-_CHILD = ("import sys; sys.path[:0] = [sys.argv[1]]; "
-          "from instructor.cleanroom import main; sys.exit(main())")
+_CHILD = (
+    "import sys; sys.path[:0] = [sys.argv[1]]; "
+    "from instructor.cleanroom import main; sys.exit(main())"
+)
 
 
 def exercise_sources(cells, exercise_ids):
@@ -35,7 +38,10 @@ def exercise_sources(cells, exercise_ids):
         if not isinstance(cell, dict) or cell.get("cell_type") != "code":
             continue
         metadata = cell.get("metadata") or {}
-        ids = {(metadata.get("lrlab") or {}).get("exercise"), (metadata.get("nbgrader") or {}).get("grade_id")}
+        ids = {
+            (metadata.get("lrlab") or {}).get("exercise"),
+            (metadata.get("nbgrader") or {}).get("grade_id"),
+        }
         for exercise_id in exercise_ids:
             if exercise_id in ids and exercise_id not in found:
                 source = cell.get("source", "")
@@ -66,19 +72,44 @@ def jail(folder):
     """
     if os.geteuid() != 0 or not shutil.which("unshare") or not _jail_works():
         return []
-    return ["unshare", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child", "sh", "-c", _JAIL, "jail", str(folder)]
+    return [
+        "unshare",
+        "--mount",
+        "--pid",
+        "--fork",
+        "--mount-proc",
+        "--kill-child",
+        "sh",
+        "-c",
+        _JAIL,
+        "jail",
+        str(folder),
+    ]
 
 
-def _jail_works(_cache={}):
-    if "ok" not in _cache:
-        try:
-            with tempfile.TemporaryDirectory() as folder:
-                probe = ["unshare", "--mount", "--pid", "--fork", "--mount-proc", "--kill-child", "sh", "-c", _JAIL,
-                         "jail", folder, "sh", "-c", f"touch {folder}/ok && ! touch {folder}/../lrlab-jail-probe 2>/dev/null"]
-                _cache["ok"] = subprocess.run(probe, capture_output=True, timeout=30).returncode == 0
-        except (OSError, subprocess.SubprocessError):
-            _cache["ok"] = False
-    return _cache["ok"]
+@functools.cache
+def _jail_works():
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            probe = [
+                "unshare",
+                "--mount",
+                "--pid",
+                "--fork",
+                "--mount-proc",
+                "--kill-child",
+                "sh",
+                "-c",
+                _JAIL,
+                "jail",
+                folder,
+                "sh",
+                "-c",
+                f"touch {folder}/ok && ! touch {folder}/../lrlab-jail-probe 2>/dev/null",
+            ]
+            return subprocess.run(probe, capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.SubprocessError):
+        return False
 
 
 def sandbox():
@@ -95,7 +126,10 @@ def grade_cells(sources, timeout=None, jailed=False, env=None):
     todo = {}
     for exercise_id, source in sources.items():
         if source is None:
-            verdicts[exercise_id] = ("failed", "the notebook has no exercise cell for this exercise (deleted, or a different lesson?).")
+            verdicts[exercise_id] = (
+                "failed",
+                "the notebook has no exercise cell for this exercise (deleted, or a different lesson?).",
+            )
         else:
             todo[exercise_id] = source
     if not todo:
@@ -103,14 +137,30 @@ def grade_cells(sources, timeout=None, jailed=False, env=None):
     token = secrets.token_hex(16)
     timeout = timeout or 60.0 + 60.0 * len(todo)
     with tempfile.TemporaryDirectory(prefix="lrlab-cleanroom-") as scratch:
-        child_env = dict(env or os.environ, HOME=scratch, TMPDIR=scratch, MPLCONFIGDIR=scratch, TF_CPP_MIN_LOG_LEVEL="3",
-                         TF_ENABLE_ONEDNN_OPTS="0", MPLBACKEND="Agg")
+        child_env = dict(
+            env or os.environ,
+            HOME=scratch,
+            TMPDIR=scratch,
+            MPLCONFIGDIR=scratch,
+            TF_CPP_MIN_LOG_LEVEL="3",
+            TF_ENABLE_ONEDNN_OPTS="0",
+            MPLBACKEND="Agg",
+        )
         prefix = jail(scratch) if jailed else []
-        process = subprocess.Popen([*prefix, sys.executable, "-I", "-c", _CHILD, str(ROOT)], cwd=scratch, env=child_env,
-                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                                   text=True, preexec_fn=sandbox())
+        process = subprocess.Popen(
+            [*prefix, sys.executable, "-I", "-c", _CHILD, str(ROOT)],
+            cwd=scratch,
+            env=child_env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            preexec_fn=sandbox(),
+        )
         try:
-            out, _ = process.communicate(json.dumps({"token": token, "cells": todo}), timeout=timeout)
+            out, _ = process.communicate(
+                json.dumps({"token": token, "cells": todo}), timeout=timeout
+            )
         except subprocess.TimeoutExpired:
             _kill_group(process)
             out = ""
@@ -120,7 +170,7 @@ def grade_cells(sources, timeout=None, jailed=False, env=None):
     results = {}
     for line in out.splitlines():
         if line.startswith(token + " "):
-            results = json.loads(line[len(token) + 1:])
+            results = json.loads(line[len(token) + 1 :])
     for exercise_id in todo:
         status, message = results.get(exercise_id, ("failed", reason))
         verdicts[exercise_id] = (status, message)

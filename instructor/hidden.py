@@ -19,11 +19,22 @@ _HINT = "this is one of the autograder's hidden cases: test your function on oth
 
 # exercise id -> [(args, expected)]; only exercises whose answer is a plain function of numbers.
 HIDDEN_CASES = {
-    "sgd_step": [((3.0, -0.25, 0.2), 3.05), ((_W, _G, 0.05), _W - 0.05 * _G), ((-1.5, 0.0, 10.0), -1.5)],
+    "sgd_step": [
+        ((3.0, -0.25, 0.2), 3.05),
+        ((_W, _G, 0.05), _W - 0.05 * _G),
+        ((-1.5, 0.0, 10.0), -1.5),
+    ],
     "largest_stable_lr": [((c,), landscapes.stability_limit(c)) for c in (0.01, 123.0, 2.0)],
-    "time_based_decay": [((t, 0.5, k), schedules.time_based_decay(t, 0.5, k)) for t, k in ((3, 0.25), (250, 0.004))],
-    "step_decay": [((e, 0.3, f, s), schedules.step_decay(e, 0.3, f, s)) for e, f, s in ((49, 0.9, 7), (6, 0.5, 7), (100, 0.1, 50))],
-    "exponential_decay": [((t, 0.05, k), schedules.exponential_decay(t, 0.05, k)) for t, k in ((123, 0.003), (2, 1.5))],
+    "time_based_decay": [
+        ((t, 0.5, k), schedules.time_based_decay(t, 0.5, k)) for t, k in ((3, 0.25), (250, 0.004))
+    ],
+    "step_decay": [
+        ((e, 0.3, f, s), schedules.step_decay(e, 0.3, f, s))
+        for e, f, s in ((49, 0.9, 7), (6, 0.5, 7), (100, 0.1, 50))
+    ],
+    "exponential_decay": [
+        ((t, 0.05, k), schedules.exponential_decay(t, 0.05, k)) for t, k in ((123, 0.003), (2, 1.5))
+    ],
 }
 
 
@@ -34,8 +45,12 @@ def verify(exercise_id, answer):
     if not result.passed or not cases:
         return result
     hidden = exercises.EXERCISES[exercise_id]
-    verify_hidden = exercises.numeric_cases(exercise_id, [(args, expected, _HINT) for args, expected in cases])
-    spec = exercises.Exercise(exercise_id, verify_hidden, hidden.kind, hidden.timeout, hidden.answer_name)
+    verify_hidden = exercises.numeric_cases(
+        exercise_id, [(args, expected, _HINT) for args, expected in cases]
+    )
+    spec = exercises.Exercise(
+        exercise_id, verify_hidden, hidden.kind, hidden.timeout, hidden.answer_name
+    )
     exercises.EXERCISES[exercise_id] = spec
     try:
         hidden_result = exercises.check(exercise_id, answer)
@@ -43,7 +58,11 @@ def verify(exercise_id, answer):
         exercises.EXERCISES[exercise_id] = hidden
     if hidden_result.passed:
         return result
-    return exercises.CheckResult(exercise_id, exercises.FAILED, f"the visible cases pass, but not all hidden ones: {hidden_result.message}")
+    return exercises.CheckResult(
+        exercise_id,
+        exercises.FAILED,
+        f"the visible cases pass, but not all hidden ones: {hidden_result.message}",
+    )
 
 
 def assert_passes(exercise_id, answer):

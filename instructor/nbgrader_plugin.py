@@ -21,8 +21,14 @@ def verdict_outputs(exercise_id, status, message):
     text = f"{_MARK.get(status, status.upper())} {exercise_id}: {message}\n"
     outputs = [NotebookNode(output_type="stream", name="stdout", text=text)]
     if status != "passed":
-        outputs.append(NotebookNode(output_type="error", ename="NotPassed", evalue=f"{exercise_id}: {status}",
-                                    traceback=[text.rstrip()]))
+        outputs.append(
+            NotebookNode(
+                output_type="error",
+                ename="NotPassed",
+                evalue=f"{exercise_id}: {status}",
+                traceback=[text.rstrip()],
+            )
+        )
     return outputs
 
 
@@ -34,7 +40,7 @@ class CleanRoomVerdicts(NbGraderPreprocessor):
         for cell in nb.cells:
             grade_id = cell.metadata.get("nbgrader", {}).get("grade_id", "")
             if cell.metadata.get("nbgrader", {}).get("grade") and grade_id.startswith(PREFIX):
-                checks[grade_id[len(PREFIX):]] = cell
+                checks[grade_id[len(PREFIX) :]] = cell
         verdicts = cleanroom.grade_cells(cleanroom.exercise_sources(nb.cells, list(checks)))
         for exercise_id, cell in checks.items():
             cell.outputs = verdict_outputs(exercise_id, *verdicts[exercise_id])

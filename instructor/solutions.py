@@ -226,8 +226,15 @@ def resume_training(checkpoint_path, x, y, batch_size, initial_epoch, epochs, ca
     # The whole model: weights, the compiled optimizer and its step counter (so its schedule
     # continues), and `initial_epoch` so epoch-indexed callbacks continue too.
     model = keras.models.load_model(checkpoint_path)
-    model.fit(x, y, batch_size=batch_size, initial_epoch=initial_epoch, epochs=epochs,
-              callbacks=callbacks, verbose=0)
+    model.fit(
+        x,
+        y,
+        batch_size=batch_size,
+        initial_epoch=initial_epoch,
+        epochs=epochs,
+        callbacks=callbacks,
+        verbose=0,
+    )
     return model
     ### END SOLUTION
 

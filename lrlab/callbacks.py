@@ -183,8 +183,13 @@ class OneCycleScheduler(BatchLearningRateScheduler):
         max_momentum=0.95,
     ):
         schedule = functools.partial(
-            cyclical.one_cycle, total_steps=total_steps, max_lr=max_lr, pct_start=pct_start,
-            div_factor=div_factor, final_div_factor=final_div_factor, anneal=anneal,
+            cyclical.one_cycle,
+            total_steps=total_steps,
+            max_lr=max_lr,
+            pct_start=pct_start,
+            div_factor=div_factor,
+            final_div_factor=final_div_factor,
+            anneal=anneal,
         )
         schedule(0)  # validates every argument now, not mid-fit
         super().__init__(schedule)
@@ -192,8 +197,12 @@ class OneCycleScheduler(BatchLearningRateScheduler):
             check.fail("cycle_momentum", "must be a bool", cycle_momentum)
         self.cycle_momentum = cycle_momentum
         self.momentum_schedule = functools.partial(
-            cyclical.one_cycle_momentum, total_steps=total_steps, base_momentum=base_momentum,
-            max_momentum=max_momentum, pct_start=pct_start, anneal=anneal,
+            cyclical.one_cycle_momentum,
+            total_steps=total_steps,
+            base_momentum=base_momentum,
+            max_momentum=max_momentum,
+            pct_start=pct_start,
+            anneal=anneal,
         )
         if cycle_momentum:
             self.momentum_schedule(0)
@@ -218,7 +227,11 @@ class OneCycleScheduler(BatchLearningRateScheduler):
         else:
             name = "beta_1" if hasattr(optimizer, "beta_1") else None
         value = getattr(optimizer, name, None) if name else None
-        if name is None or isinstance(value, bool) or not isinstance(value, (int, float, keras.Variable)):
+        if (
+            name is None
+            or isinstance(value, bool)
+            or not isinstance(value, (int, float, keras.Variable))
+        ):
             raise ValueError(
                 "OneCycleScheduler(cycle_momentum=True) needs an optimizer with a float "
                 f"`momentum` (SGD) or `beta_1` (Adam, AdamW, Nadam...). Received: {optimizer!r}"

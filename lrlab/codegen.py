@@ -37,7 +37,11 @@ def _num(value):
 
 
 def _per(steps_per_epoch):
-    return None if steps_per_epoch is None else check.integer("steps_per_epoch", steps_per_epoch, minimum=1)
+    return (
+        None
+        if steps_per_epoch is None
+        else check.integer("steps_per_epoch", steps_per_epoch, minimum=1)
+    )
 
 
 def _counter(steps, steps_per_epoch):
@@ -46,6 +50,7 @@ def _counter(steps, steps_per_epoch):
 
 
 # ---- one (numpy, code) pair per schedule ---------------------------------------------------
+
 
 def _constant_numpy(steps, initial_learning_rate):
     return schedules.constant(steps, initial_learning_rate)
@@ -75,7 +80,8 @@ def _time_based_code(initial_learning_rate, decay_rate, steps_per_epoch=None):
     return [
         f"# Time-based decay, {head}",
         f"learning_rate = {_S}InverseTimeDecay(",
-        f"    initial_learning_rate={lr}, {args}, decay_rate={k}" + ("" if spe is None else ", staircase=True"),
+        f"    initial_learning_rate={lr}, {args}, decay_rate={k}"
+        + ("" if spe is None else ", staircase=True"),
         ")",
     ]
 
@@ -92,7 +98,11 @@ def _exponential_code(initial_learning_rate, decay_rate, steps_per_epoch=None):
         head = f"t = optimizer step: lr = {lr} * exp(-{k} * step)"
         # The LR falls by a factor e every 1/k steps. (decay_steps=1, decay_rate=exp(-k) is the
         # same formula, but float32 rounding of exp(-k) compounds over thousands of steps.)
-        args = f"decay_steps=1 / {k}, decay_rate=math.exp(-1)" if float(k) else "decay_steps=1, decay_rate=1.0"
+        args = (
+            f"decay_steps=1 / {k}, decay_rate=math.exp(-1)"
+            if float(k)
+            else "decay_steps=1, decay_rate=1.0"
+        )
     else:
         head = f"t = epoch: lr = {lr} * exp(-{k} * floor(step / {spe}))"
         args = f"decay_steps={spe}, decay_rate=math.exp(-{k}), staircase=True"
@@ -111,7 +121,12 @@ def _step_numpy(steps, initial_learning_rate, factor, step_size, steps_per_epoch
 
 def _step_code(initial_learning_rate, factor, step_size, steps_per_epoch):
     _step_numpy(0, initial_learning_rate, factor, step_size, steps_per_epoch)  # validates
-    lr, f, size, spe = _num(initial_learning_rate), _num(factor), int(step_size), int(steps_per_epoch)
+    lr, f, size, spe = (
+        _num(initial_learning_rate),
+        _num(factor),
+        int(step_size),
+        int(steps_per_epoch),
+    )
     return [
         f"# Step decay: lr = {lr} * {f} ** floor(epoch / {size}), {spe} steps per epoch",
         f"learning_rate = {_S}ExponentialDecay(",
@@ -126,8 +141,15 @@ def _piecewise_numpy(steps, initial_learning_rate, factor, step_size, steps_per_
 
 
 def _piecewise_code(initial_learning_rate, factor, step_size, steps_per_epoch, epochs):
-    _piecewise_numpy(0, initial_learning_rate, factor, step_size, steps_per_epoch, epochs)  # validates
-    lr, f, size, spe = _num(initial_learning_rate), _num(factor), int(step_size), int(steps_per_epoch)
+    _piecewise_numpy(
+        0, initial_learning_rate, factor, step_size, steps_per_epoch, epochs
+    )  # validates
+    lr, f, size, spe = (
+        _num(initial_learning_rate),
+        _num(factor),
+        int(step_size),
+        int(steps_per_epoch),
+    )
     drops = max((int(epochs) - 1) // size, 0)  # drops that happen within the `epochs` trained
     return [
         f"# Step decay as PiecewiseConstantDecay: drop by {f} every {size} epoch(s) of {spe} steps.",
@@ -138,8 +160,12 @@ def _piecewise_code(initial_learning_rate, factor, step_size, steps_per_epoch, e
     ]
 
 
-def _polynomial_numpy(steps, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0):
-    return schedules.polynomial_decay(steps, initial_learning_rate, decay_steps, end_learning_rate, power)
+def _polynomial_numpy(
+    steps, initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0
+):
+    return schedules.polynomial_decay(
+        steps, initial_learning_rate, decay_steps, end_learning_rate, power
+    )
 
 
 def _polynomial_code(initial_learning_rate, decay_steps, end_learning_rate=0.0001, power=1.0):
@@ -153,12 +179,18 @@ def _polynomial_code(initial_learning_rate, decay_steps, end_learning_rate=0.000
     ]
 
 
-def _cosine_numpy(steps, initial_learning_rate, decay_steps, alpha=0.0, warmup_target=None, warmup_steps=0):
-    return schedules.cosine_decay(steps, initial_learning_rate, decay_steps, alpha, warmup_target, warmup_steps)
+def _cosine_numpy(
+    steps, initial_learning_rate, decay_steps, alpha=0.0, warmup_target=None, warmup_steps=0
+):
+    return schedules.cosine_decay(
+        steps, initial_learning_rate, decay_steps, alpha, warmup_target, warmup_steps
+    )
 
 
 def _cosine_code(initial_learning_rate, decay_steps, alpha=0.0, warmup_target=None, warmup_steps=0):
-    _cosine_numpy(0, initial_learning_rate, decay_steps, alpha, warmup_target, warmup_steps)  # validates
+    _cosine_numpy(
+        0, initial_learning_rate, decay_steps, alpha, warmup_target, warmup_steps
+    )  # validates
     lr, n, a = _num(initial_learning_rate), int(decay_steps), _num(alpha)
     if warmup_target is None:
         return [
@@ -177,8 +209,12 @@ def _cosine_code(initial_learning_rate, decay_steps, alpha=0.0, warmup_target=No
     ]
 
 
-def _restarts_numpy(steps, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0):
-    return schedules.cosine_decay_restarts(steps, initial_learning_rate, first_decay_steps, t_mul, m_mul, alpha)
+def _restarts_numpy(
+    steps, initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0
+):
+    return schedules.cosine_decay_restarts(
+        steps, initial_learning_rate, first_decay_steps, t_mul, m_mul, alpha
+    )
 
 
 def _restarts_code(initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.0, alpha=0.0):
@@ -187,7 +223,8 @@ def _restarts_code(initial_learning_rate, first_decay_steps, t_mul=2.0, m_mul=1.
     return [
         f"# Cosine decay with warm restarts: first cycle {n} steps, each next one t_mul times longer",
         f"learning_rate = {_S}CosineDecayRestarts(",
-        f"    initial_learning_rate={lr}, first_decay_steps={n}, t_mul={_num(t_mul)}, m_mul={_num(m_mul)}, alpha={_num(alpha)}",
+        f"    initial_learning_rate={lr}, first_decay_steps={n}, t_mul={_num(t_mul)}, "
+        f"m_mul={_num(m_mul)}, alpha={_num(alpha)}",
         ")",
     ]
 
@@ -222,7 +259,9 @@ def _with_keras_names(function, *args, **params):
     except ValueError as error:
         message = str(error)
         for ours, theirs in _KERAS_NAMES.items():
-            message = message.replace(f"`{ours}`", f"`{theirs}`").replace(f" {ours}=", f" {theirs}=")
+            message = message.replace(f"`{ours}`", f"`{theirs}`").replace(
+                f" {ours}=", f" {theirs}="
+            )
         raise ValueError(message) from None
 
 
@@ -235,8 +274,14 @@ def keras_code(name, **params):
         ValueError: for an unknown `name` or a bad parameter (named in the message).
     """
     lines = _with_keras_names(_spec(name)[1], **params)
-    imports = ["import math", "import keras"] if any("math." in line for line in lines) else ["import keras"]
-    return "\n".join(imports + [""] + lines + ["optimizer = keras.optimizers.SGD(learning_rate=learning_rate)"])
+    imports = (
+        ["import math", "import keras"]
+        if any("math." in line for line in lines)
+        else ["import keras"]
+    )
+    return "\n".join(
+        imports + [""] + lines + ["optimizer = keras.optimizers.SGD(learning_rate=learning_rate)"]
+    )
 
 
 def numpy_curve(name, steps, **params):

@@ -153,9 +153,7 @@ def one_cycle(
     how = _choice("anneal", anneal, _ANNEAL)
     initial = top / div
     final = initial / final_div
-    lr = np.where(
-        warming, _anneal(initial, top, fraction, how), _anneal(top, final, fraction, how)
-    )
+    lr = np.where(warming, _anneal(initial, top, fraction, how), _anneal(top, final, fraction, how))
     return _out(lr, is_scalar)
 
 
@@ -202,4 +200,3 @@ def one_cycle_momentum(
         warming, _anneal(high, low, fraction, how), _anneal(low, high, fraction, how)
     )
     return _out(momentum, is_scalar)
-

@@ -51,8 +51,15 @@ def capstone_data():
     from sklearn.datasets import make_classification
 
     x, y = make_classification(
-        n_samples=1000, n_features=16, n_informative=8, n_redundant=2, n_classes=3,
-        n_clusters_per_class=2, class_sep=1.0, flip_y=0.02, random_state=7,
+        n_samples=1000,
+        n_features=16,
+        n_informative=8,
+        n_redundant=2,
+        n_classes=3,
+        n_clusters_per_class=2,
+        class_sep=1.0,
+        flip_y=0.02,
+        random_state=7,
     )
     x, y = x.astype(np.float32), y.astype(np.int32)
     return (x[:750], y[:750]), (x[750:], y[750:])

@@ -43,8 +43,13 @@ def curve_statistics(losses):
     first = values[0]
     finite = bool(np.all(np.isfinite(values)))
     if not finite:
-        return {"finite": False, "peak": float("inf"), "drop": float("nan"),
-                "rise_share": float("nan"), "rises": float("nan")}
+        return {
+            "finite": False,
+            "peak": float("inf"),
+            "drop": float("nan"),
+            "rise_share": float("nan"),
+            "rises": float("nan"),
+        }
     steps = np.diff(values)
     rises, falls = float(steps[steps > 0].sum()), float(-steps[steps < 0].sum())
     moved = rises + falls
@@ -136,7 +141,9 @@ def dead_unit_fraction(inputs, kernel, bias):
     except (TypeError, ValueError):
         check.fail("inputs", "must be numbers, with a kernel and a bias of numbers", inputs)
     if x.ndim != 2 or w.ndim != 2 or x.shape[1] != w.shape[0]:
-        check.fail("kernel", f"must be 2-D with one row per input column ({x.shape[-1]})", np.shape(kernel))
+        check.fail(
+            "kernel", f"must be 2-D with one row per input column ({x.shape[-1]})", np.shape(kernel)
+        )
     if b.shape != (w.shape[1],):
         check.fail("bias", f"must be 1-D with one entry per unit ({w.shape[1]})", np.shape(bias))
     return float(np.mean(np.all(x @ w + b <= 0, axis=0)))

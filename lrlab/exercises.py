@@ -144,7 +144,9 @@ def run_with_timeout(fn, args, seconds):
     worker.join(seconds)
     if worker.is_alive():
         # Stop the runaway Python loop too, or it would hog the GIL for the rest of the session.
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(TimedOut))
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(
+            ctypes.c_ulong(worker.ident), ctypes.py_object(TimedOut)
+        )
         worker.join(1.0)
         raise TimedOut()
     if "error" in box:
@@ -183,11 +185,15 @@ def guarded(where, fn, *args, timeout=30.0, hint="", timeout_hint="", first_line
     try:
         return run_with_timeout(fn, args, timeout)
     except TimedOut:
-        raise Failure(f"{where} did not finish within {timeout:g} s. {timeout_hint}".rstrip()) from None
+        raise Failure(
+            f"{where} did not finish within {timeout:g} s. {timeout_hint}".rstrip()
+        ) from None
     except NotImplementedError:
         raise NotAttempted() from None
     except Exception as error:  # the student's bug, reported as a verdict
-        raise Failure(f"{where} raised {error_text(error, first_line_only)}. {hint}".rstrip()) from None
+        raise Failure(
+            f"{where} raised {error_text(error, first_line_only)}. {hint}".rstrip()
+        ) from None
 
 
 def check(exercise_id, answer):
@@ -218,8 +224,12 @@ def check(exercise_id, answer):
 
     def call(*args):
         return guarded(
-            describe_call(exercise_id, args), answer, *args, timeout=spec.timeout,
-            hint="Run it yourself in a cell to see where.", timeout_hint="Look for a loop that never ends.",
+            describe_call(exercise_id, args),
+            answer,
+            *args,
+            timeout=spec.timeout,
+            hint="Run it yourself in a cell to see where.",
+            timeout_hint="Look for a loop that never ends.",
             first_line_only=False,
         )
 
@@ -227,7 +237,9 @@ def check(exercise_id, answer):
         problem = spec.verify(call)
     except NotAttempted:
         return CheckResult(
-            exercise_id, NOT_ATTEMPTED, "replace `raise NotImplementedError` with your code, then run this cell again."
+            exercise_id,
+            NOT_ATTEMPTED,
+            "replace `raise NotImplementedError` with your code, then run this cell again.",
         )
     except Failure as failure:
         return CheckResult(exercise_id, FAILED, str(failure))
@@ -237,6 +249,7 @@ def check(exercise_id, answer):
 
 
 # ---- comparing results -------------------------------------------------------------------
+
 
 def describe_call(name, args):
     """The call as a verdict shows it, `name(arg, ...)`, each argument shortened by `short`."""

@@ -19,7 +19,14 @@ import numpy as np
 
 from lrlab import _validation as check
 
-__all__ = ["lr_range_test", "range_test_runs", "smooth_recorded", "resmoothed", "RangeTestResult", "SUGGESTION_METHODS"]
+__all__ = [
+    "lr_range_test",
+    "range_test_runs",
+    "smooth_recorded",
+    "resmoothed",
+    "RangeTestResult",
+    "SUGGESTION_METHODS",
+]
 
 SUGGESTION_METHODS = ("valley", "steepest", "minimum/10")
 
@@ -67,7 +74,9 @@ class RangeTestResult:
             check.fail("lrs", "must be strictly increasing", lrs)
         self.losses = _curve("losses", losses, len(self.lrs))
         self.raw_losses = (
-            self.losses.copy() if raw_losses is None else _curve("raw_losses", raw_losses, len(self.lrs))
+            self.losses.copy()
+            if raw_losses is None
+            else _curve("raw_losses", raw_losses, len(self.lrs))
         )
         self.stopped_early = bool(stopped_early)
 
@@ -116,8 +125,12 @@ class RangeTestResult:
                 the first 10% of the steps.
         """
         if method not in SUGGESTION_METHODS:
-            check.fail("method", f"must be one of {', '.join(map(repr, SUGGESTION_METHODS))}", method)
-        return float(self.lrs[self._suggestion_index(method)] / (10.0 if method == "minimum/10" else 1.0))
+            check.fail(
+                "method", f"must be one of {', '.join(map(repr, SUGGESTION_METHODS))}", method
+            )
+        return float(
+            self.lrs[self._suggestion_index(method)] / (10.0 if method == "minimum/10" else 1.0)
+        )
 
     def _suggestion_index(self, method):
         usable = np.flatnonzero(np.isfinite(self.losses))
@@ -171,7 +184,9 @@ class RangeTestResult:
         ax.set_xscale("log")
         ax.set_xlabel("learning rate (log scale)")
         ax.set_ylabel("training loss")
-        ax.set_title("LR range test" + (" (stopped early: loss diverged)" if self.stopped_early else ""))
+        ax.set_title(
+            "LR range test" + (" (stopped early: loss diverged)" if self.stopped_early else "")
+        )
         ax.legend()
         return ax
 
@@ -348,7 +363,9 @@ class _Smoother:
         self.count += 1
         self.average = self.smoothing * self.average + (1.0 - self.smoothing) * loss
         smoothed = self.average / (1.0 - self.smoothing**self.count)
-        stop = not math.isfinite(smoothed) or (self.best > 0 and smoothed > self.divergence_factor * self.best)
+        stop = not math.isfinite(smoothed) or (
+            self.best > 0 and smoothed > self.divergence_factor * self.best
+        )
         self.best = min(self.best, smoothed)
         return smoothed, stop
 
@@ -392,7 +409,9 @@ def resmoothed(run, smoothing, divergence_factor=4.0):
             is out of range.
     """
     if not isinstance(run, RangeTestResult):
-        check.fail("run", "must be a RangeTestResult, e.g. a value of finder.range_test_runs(...)", run)
+        check.fail(
+            "run", "must be a RangeTestResult, e.g. a value of finder.range_test_runs(...)", run
+        )
     smoothing, divergence_factor = _stop_rule_args(smoothing, divergence_factor)
     smoothed = smooth_recorded(run.raw_losses, smoothing, divergence_factor)
     n = len(smoothed)
@@ -424,8 +443,16 @@ def range_test_runs(model, x, y, *, ranges, steps, batch_size=64, seed=0):
     """
     return {
         (float(low), float(high), int(n)): lr_range_test(
-            model, x, y, min_lr=low, max_lr=high, steps=n, batch_size=batch_size,
-            smoothing=0.0, divergence_factor=1e30, seed=seed,
+            model,
+            x,
+            y,
+            min_lr=low,
+            max_lr=high,
+            steps=n,
+            batch_size=batch_size,
+            smoothing=0.0,
+            divergence_factor=1e30,
+            seed=seed,
         )
         for low, high in ranges
         for n in steps
@@ -450,7 +477,11 @@ def _settable_optimizer(model):
         check.fail("model", "must be a keras.Model", model)
     optimizer = getattr(model, "optimizer", None)
     if not getattr(model, "compiled", False) or optimizer is None:
-        check.fail("model", "must be compiled with an optimizer (call model.compile(optimizer=..., loss=...) first)", model)
+        check.fail(
+            "model",
+            "must be compiled with an optimizer (call model.compile(optimizer=..., loss=...) first)",
+            model,
+        )
     learning_rate = getattr(optimizer, "_learning_rate", None)
     if not isinstance(learning_rate, keras.Variable):
         from lrlab.callbacks import holds_schedule  # Keras-facing: imported only when a test runs
@@ -491,7 +522,11 @@ def _num_samples(x, y):
             check.fail(name, "must be an array (or list/dict of arrays) with a sample axis", data)
         sizes = {len(leaf) for leaf in leaves}
         if len(sizes) != 1:
-            check.fail(name, f"must have one number of samples in every array, not {sorted(sizes)}", type(data).__name__)
+            check.fail(
+                name,
+                f"must have one number of samples in every array, not {sorted(sizes)}",
+                type(data).__name__,
+            )
         lengths[name] = sizes.pop()
     if lengths["x"] != lengths["y"]:
         raise ValueError(

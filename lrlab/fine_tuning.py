@@ -68,29 +68,47 @@ def _lookup(patterns, path, default):
         return patterns[path]
     matches = [key for key in patterns if re.fullmatch(key, path)]
     if len(matches) > 1:
-        raise ValueError(f"Variable path {path!r} matches several keys of `learning_rates`: {matches}")
+        raise ValueError(
+            f"Variable path {path!r} matches several keys of `learning_rates`: {matches}"
+        )
     return patterns[matches[0]] if matches else default
 
 
 def _patterns(learning_rates):
     """{variable path or regex: LR} from a mapping whose keys are layers or path regexes."""
     if not isinstance(learning_rates, collections.abc.Mapping) or not learning_rates:
-        check.fail("learning_rates", "must be a non-empty dict {layer or variable-path regex: LR}", learning_rates)
+        check.fail(
+            "learning_rates",
+            "must be a non-empty dict {layer or variable-path regex: LR}",
+            learning_rates,
+        )
     patterns = {}
     for key, lr in learning_rates.items():
         lr = check.positive("learning_rates", lr)
         if isinstance(key, keras.layers.Layer):
             if not key.weights:
-                check.fail("learning_rates", f"keys must be built layers with weights; layer {key.name!r} has none", learning_rates)
+                check.fail(
+                    "learning_rates",
+                    f"keys must be built layers with weights; layer {key.name!r} has none",
+                    learning_rates,
+                )
             patterns.update({variable.path: lr for variable in key.weights})
         elif isinstance(key, str):
             try:
                 re.compile(key)
             except re.error:
-                check.fail("learning_rates", f"has a key that is not a valid regular expression: {key!r}", learning_rates)
+                check.fail(
+                    "learning_rates",
+                    f"has a key that is not a valid regular expression: {key!r}",
+                    learning_rates,
+                )
             patterns[key] = lr
         else:
-            check.fail("learning_rates", "keys must be Keras layers or variable-path regexes (str)", learning_rates)
+            check.fail(
+                "learning_rates",
+                "keys must be Keras layers or variable-path regexes (str)",
+                learning_rates,
+            )
     return patterns
 
 
@@ -114,7 +132,8 @@ def _scaled_class(optimizer_class):
             super().build(variables)
             if not hasattr(self, "_multiplier_by_index"):
                 self._multiplier_by_index = tuple(
-                    float(_lookup(self.lr_multipliers, v.path, 1.0)) for v in self._trainable_variables
+                    float(_lookup(self.lr_multipliers, v.path, 1.0))
+                    for v in self._trainable_variables
                 )
 
         def update_step(self, gradient, variable, learning_rate):
@@ -126,13 +145,21 @@ def _scaled_class(optimizer_class):
         def get_config(self):
             return {**super().get_config(), "lr_multipliers": dict(self.lr_multipliers)}
 
-    LayerwiseScaled.__name__ = LayerwiseScaled.__qualname__ = f"LayerwiseScaled{optimizer_class.__name__}"
+    LayerwiseScaled.__name__ = LayerwiseScaled.__qualname__ = (
+        f"LayerwiseScaled{optimizer_class.__name__}"
+    )
     _SCALED_CLASSES[optimizer_class] = LayerwiseScaled
     return LayerwiseScaled
 
 
-def per_layer_optimizer(optimizer_class, learning_rates, default_learning_rate, *, use_multi_optimizer=None,
-                        **optimizer_kwargs):
+def per_layer_optimizer(
+    optimizer_class,
+    learning_rates,
+    default_learning_rate,
+    *,
+    use_multi_optimizer=None,
+    **optimizer_kwargs,
+):
     """An optimizer that trains each layer (or variable) with its own learning rate.
 
     With Keras >= 3.15 it is a `keras.optimizers.MultiOptimizer`: one `optimizer_class` instance
@@ -171,18 +198,31 @@ def per_layer_optimizer(optimizer_class, learning_rates, default_learning_rate, 
     Raises:
         ValueError: on a bad argument, or `use_multi_optimizer=True` on Keras without MultiOptimizer.
     """
-    if not (isinstance(optimizer_class, type) and issubclass(optimizer_class, keras.optimizers.Optimizer)):
-        check.fail("optimizer_class", "must be a Keras optimizer class such as keras.optimizers.Adam", optimizer_class)
+    if not (
+        isinstance(optimizer_class, type)
+        and issubclass(optimizer_class, keras.optimizers.Optimizer)
+    ):
+        check.fail(
+            "optimizer_class",
+            "must be a Keras optimizer class such as keras.optimizers.Adam",
+            optimizer_class,
+        )
     default = check.positive("default_learning_rate", default_learning_rate)
     patterns = _patterns(learning_rates)
     if use_multi_optimizer not in (None, True, False):
         check.fail("use_multi_optimizer", "must be None, True or False", use_multi_optimizer)
     if use_multi_optimizer and not has_multi_optimizer():
-        check.fail("use_multi_optimizer", f"needs keras.optimizers.MultiOptimizer (Keras >= 3.15; this is Keras "
-                   f"{keras.__version__})", use_multi_optimizer)
+        check.fail(
+            "use_multi_optimizer",
+            f"needs keras.optimizers.MultiOptimizer (Keras >= 3.15; this is Keras "
+            f"{keras.__version__})",
+            use_multi_optimizer,
+        )
     if use_multi_optimizer is False or not has_multi_optimizer():
         multipliers = {key: lr / default for key, lr in patterns.items()}
-        return _scaled_class(optimizer_class)(learning_rate=default, lr_multipliers=multipliers, **optimizer_kwargs)
+        return _scaled_class(optimizer_class)(
+            learning_rate=default, lr_multipliers=multipliers, **optimizer_kwargs
+        )
     members = {}  # one member optimizer per distinct learning rate
 
     def member(lr):
@@ -190,7 +230,9 @@ def per_layer_optimizer(optimizer_class, learning_rates, default_learning_rate, 
             members[lr] = optimizer_class(learning_rate=lr, **optimizer_kwargs)
         return members[lr]
 
-    mapping = keras.optimizers.OptimizerMap(member(default), {key: member(lr) for key, lr in patterns.items()})
+    mapping = keras.optimizers.OptimizerMap(
+        member(default), {key: member(lr) for key, lr in patterns.items()}
+    )
     return keras.optimizers.MultiOptimizer(mapping)
 
 

@@ -21,8 +21,10 @@ from lrlab import exercises
 __all__ = ["exercise_cells", "run_cell", "grade", "main"]
 
 # The verdict on an untouched exercise where grading reports it (a terminal or a CSV), not under its cell.
-NOT_ATTEMPTED_HERE = ("replace `raise NotImplementedError` in its exercise cell with your code, save the notebook, "
-                      "then grade it again.")
+NOT_ATTEMPTED_HERE = (
+    "replace `raise NotImplementedError` in its exercise cell with your code, save the notebook, "
+    "then grade it again."
+)
 
 
 def exercise_cells(notebook):
@@ -81,8 +83,12 @@ def grade(notebooks):
 
 def main(argv=None):
     """Print a table exercise -> passed / failed / not attempted; exit 0 only if all pass."""
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)  # no TensorFlow warnings above the table
-    paths = (sys.argv[1:] if argv is None else argv) or sorted(map(str, pathlib.Path("notebooks").glob("*.ipynb")))
+    logging.getLogger("tensorflow").setLevel(
+        logging.ERROR
+    )  # no TensorFlow warnings above the table
+    paths = (sys.argv[1:] if argv is None else argv) or sorted(
+        map(str, pathlib.Path("notebooks").glob("*.ipynb"))
+    )
     missing = [path for path in paths if not pathlib.Path(path).is_file()]
     if missing:
         print("No such notebook: " + ", ".join(missing))
@@ -94,7 +100,9 @@ def main(argv=None):
     width = max(len(r.exercise_id) for _, r in rows)
     nb_width = max(len(nb) for nb, _ in rows)
     for notebook, result in rows:
-        print(f"{notebook:<{nb_width}}  {result.exercise_id:<{width}}  {result.status:<13}  {result.message}")
+        print(
+            f"{notebook:<{nb_width}}  {result.exercise_id:<{width}}  {result.status:<13}  {result.message}"
+        )
     passed = sum(r.passed for _, r in rows)
     print(f"\n{passed} of {len(rows)} exercises passed.")
     return 0 if passed == len(rows) else 1

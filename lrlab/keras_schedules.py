@@ -123,7 +123,9 @@ class LinearWarmup(keras.optimizers.schedules.LearningRateSchedule):
             after = check.positive("after", after)
         self.after = after
         self.warmup_steps = check.integer("warmup_steps", warmup_steps, minimum=1)
-        self.initial_learning_rate = check.non_negative("initial_learning_rate", initial_learning_rate)
+        self.initial_learning_rate = check.non_negative(
+            "initial_learning_rate", initial_learning_rate
+        )
 
     def _after(self, step):
         if isinstance(self.after, float):
@@ -133,7 +135,10 @@ class LinearWarmup(keras.optimizers.schedules.LearningRateSchedule):
     def __call__(self, step):
         step = ops.cast(step, "float32")
         peak = self._after(ops.convert_to_tensor(0.0, "float32"))
-        ramp = self.initial_learning_rate + (peak - self.initial_learning_rate) * step / self.warmup_steps
+        ramp = (
+            self.initial_learning_rate
+            + (peak - self.initial_learning_rate) * step / self.warmup_steps
+        )
         later = self._after(ops.maximum(step - self.warmup_steps, 0.0))
         return ops.where(step < self.warmup_steps, ramp, later)
 
@@ -187,7 +192,9 @@ class WarmupStableDecay(keras.optimizers.schedules.LearningRateSchedule):
         ValueError: if an argument is out of range.
     """
 
-    def __init__(self, peak_learning_rate, warmup_steps, stable_steps, decay_steps, name="WarmupStableDecay"):
+    def __init__(
+        self, peak_learning_rate, warmup_steps, stable_steps, decay_steps, name="WarmupStableDecay"
+    ):
         super().__init__()
         self.peak_learning_rate = check.positive("peak_learning_rate", peak_learning_rate)
         self.warmup_steps = check.integer("warmup_steps", warmup_steps, minimum=0)
@@ -198,7 +205,9 @@ class WarmupStableDecay(keras.optimizers.schedules.LearningRateSchedule):
     def __call__(self, step):
         step = ops.cast(step, "float32")
         w, s, d = float(self.warmup_steps), float(self.stable_steps), float(self.decay_steps)
-        warm = ops.minimum(step / w, 1.0) if w else ops.ones_like(step)  # `if` on a Python int: fine in graph mode
+        warm = (
+            ops.minimum(step / w, 1.0) if w else ops.ones_like(step)
+        )  # `if` on a Python int: fine in graph mode
         cool = ops.clip((w + s + d - step) / d, 0.0, 1.0)
         return self.peak_learning_rate * ops.minimum(warm, cool)
 
@@ -319,4 +328,6 @@ def exponential_decay_schedule(initial_lr, decay_rate, steps_per_epoch=None):
         return keras.optimizers.schedules.ExponentialDecay(lr, spe, math.exp(-k), staircase=True)
     if k == 0:
         return keras.optimizers.schedules.ExponentialDecay(lr, 1, 1.0)
-    return keras.optimizers.schedules.ExponentialDecay(lr, decay_steps=1 / k, decay_rate=math.exp(-1))
+    return keras.optimizers.schedules.ExponentialDecay(
+        lr, decay_steps=1 / k, decay_rate=math.exp(-1)
+    )

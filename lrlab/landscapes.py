@@ -31,13 +31,21 @@ __all__ = [
     "descent_regime",
 ]
 
-REGIMES = ("too slow", "converges smoothly", "converges with overshoot", "bounces forever", "diverges")
+REGIMES = (
+    "too slow",
+    "converges smoothly",
+    "converges with overshoot",
+    "bounces forever",
+    "diverges",
+)
 
 
 def _curvatures(curvature):
     c = np.asarray(curvature, dtype=float) if not isinstance(curvature, str) else None
     if c is None or c.ndim > 1 or c.size == 0 or not np.all(np.isfinite(c)) or np.any(c <= 0):
-        check.fail("curvature", "must be a positive number or a 1-D array of positive numbers", curvature)
+        check.fail(
+            "curvature", "must be a positive number or a 1-D array of positive numbers", curvature
+        )
     return c
 
 

@@ -68,46 +68,106 @@ def keras2_idioms(x, y):
 
     def fit_with(scheduler):
         model = models.digits_mlp(optimizer=keras.optimizers.SGD(0.1))
-        return model.fit(x[:256], y[:256], batch_size=128, epochs=2, verbose=0, callbacks=[scheduler]).history
+        return model.fit(
+            x[:256], y[:256], batch_size=128, epochs=2, verbose=0, callbacks=[scheduler]
+        ).history
 
     schedules, callbacks = keras.optimizers.schedules, keras.callbacks
     sgd = keras.optimizers.SGD(0.1)
     return [
-        ("`SGD(lr=0.1)`", lambda: keras.optimizers.SGD(lr=0.1),
-         "`SGD(learning_rate=0.1)`", lambda: keras.optimizers.SGD(learning_rate=0.1) and None),
-        ("`SGD(learning_rate=1)` (an int)", lambda: keras.optimizers.SGD(learning_rate=1),
-         "`SGD(learning_rate=1.0)`", lambda: keras.optimizers.SGD(learning_rate=1.0) and None),
-        ("`SGD(0.1, decay=0.01)` (time-based decay)", lambda: _lr_after_steps(keras.optimizers.SGD(0.1, decay=0.01)),
-         "`SGD(InverseTimeDecay(0.1, 1, 0.01))`",
-         lambda: f"LR at step 10: {float(schedules.InverseTimeDecay(0.1, 1, 0.01)(10)):.4g}"),
-        ("`optimizer.lr`", lambda: sgd.lr, "`optimizer.learning_rate`", lambda: f"{float(sgd.learning_rate):.4g}"),
-        ("`K.get_value(optimizer.lr)`", lambda: keras.backend.get_value(sgd.learning_rate),
-         "`float(optimizer.learning_rate)`", lambda: f"{float(sgd.learning_rate):.4g}"),
-        ("`K.set_value(optimizer.lr, 0.05)`", lambda: keras.backend.set_value(sgd.learning_rate, 0.05),
-         "`optimizer.learning_rate = 0.05`", lambda: _set_lr(sgd, 0.05)),
-        ("`LearningRateScheduler(lambda e, lr: lr * tf.math.exp(-0.1))`",
-         lambda: fit_with(callbacks.LearningRateScheduler(lambda e, lr: lr * tf.math.exp(-0.1))) and None,
-         "`... float(lr * np.exp(-0.1))`",
-         lambda: "LRs: " + ", ".join(f"{v:.4g}" for v in fit_with(callbacks.LearningRateScheduler(
-             lambda e, lr: float(lr * np.exp(-0.1))))["learning_rate"])),
-        ('`history.history["lr"]`', lambda: fit_with(callbacks.LearningRateScheduler(lambda e: 0.1))["lr"],
-         '`history.history["learning_rate"]`',
-         lambda: [round(v, 4) for v in fit_with(callbacks.LearningRateScheduler(lambda e: 0.1))["learning_rate"]]),
-        ("`ReduceLROnPlateau(epsilon=0.5)`",
-         lambda: f"min_delta = {callbacks.ReduceLROnPlateau(epsilon=0.5).min_delta:g}",
-         "`ReduceLROnPlateau(min_delta=0.5)`",
-         lambda: f"min_delta = {callbacks.ReduceLROnPlateau(min_delta=0.5).min_delta:g}"),
-        ("`keras.optimizers.legacy.SGD`", lambda: keras.optimizers.legacy.SGD(0.1),
-         "`keras.optimizers.SGD`", lambda: keras.optimizers.SGD(0.1) and None),
-        ("`tf.keras.optimizers.schedules.ExponentialDecay`",
-         lambda: f"{float(tf.keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)(10)):.4g}",
-         "`keras.optimizers.schedules.ExponentialDecay`",
-         lambda: f"{float(schedules.ExponentialDecay(0.1, 10, 0.5)(10)):.4g}"),
+        (
+            "`SGD(lr=0.1)`",
+            lambda: keras.optimizers.SGD(lr=0.1),
+            "`SGD(learning_rate=0.1)`",
+            lambda: keras.optimizers.SGD(learning_rate=0.1) and None,
+        ),
+        (
+            "`SGD(learning_rate=1)` (an int)",
+            lambda: keras.optimizers.SGD(learning_rate=1),
+            "`SGD(learning_rate=1.0)`",
+            lambda: keras.optimizers.SGD(learning_rate=1.0) and None,
+        ),
+        (
+            "`SGD(0.1, decay=0.01)` (time-based decay)",
+            lambda: _lr_after_steps(keras.optimizers.SGD(0.1, decay=0.01)),
+            "`SGD(InverseTimeDecay(0.1, 1, 0.01))`",
+            lambda: f"LR at step 10: {float(schedules.InverseTimeDecay(0.1, 1, 0.01)(10)):.4g}",
+        ),
+        (
+            "`optimizer.lr`",
+            lambda: sgd.lr,
+            "`optimizer.learning_rate`",
+            lambda: f"{float(sgd.learning_rate):.4g}",
+        ),
+        (
+            "`K.get_value(optimizer.lr)`",
+            lambda: keras.backend.get_value(sgd.learning_rate),
+            "`float(optimizer.learning_rate)`",
+            lambda: f"{float(sgd.learning_rate):.4g}",
+        ),
+        (
+            "`K.set_value(optimizer.lr, 0.05)`",
+            lambda: keras.backend.set_value(sgd.learning_rate, 0.05),
+            "`optimizer.learning_rate = 0.05`",
+            lambda: _set_lr(sgd, 0.05),
+        ),
+        (
+            "`LearningRateScheduler(lambda e, lr: lr * tf.math.exp(-0.1))`",
+            lambda: (
+                fit_with(callbacks.LearningRateScheduler(lambda e, lr: lr * tf.math.exp(-0.1)))
+                and None
+            ),
+            "`... float(lr * np.exp(-0.1))`",
+            lambda: (
+                "LRs: "
+                + ", ".join(
+                    f"{v:.4g}"
+                    for v in fit_with(
+                        callbacks.LearningRateScheduler(lambda e, lr: float(lr * np.exp(-0.1)))
+                    )["learning_rate"]
+                )
+            ),
+        ),
+        (
+            '`history.history["lr"]`',
+            lambda: fit_with(callbacks.LearningRateScheduler(lambda e: 0.1))["lr"],
+            '`history.history["learning_rate"]`',
+            lambda: [
+                round(v, 4)
+                for v in fit_with(callbacks.LearningRateScheduler(lambda e: 0.1))["learning_rate"]
+            ],
+        ),
+        (
+            "`ReduceLROnPlateau(epsilon=0.5)`",
+            lambda: f"min_delta = {callbacks.ReduceLROnPlateau(epsilon=0.5).min_delta:g}",
+            "`ReduceLROnPlateau(min_delta=0.5)`",
+            lambda: f"min_delta = {callbacks.ReduceLROnPlateau(min_delta=0.5).min_delta:g}",
+        ),
+        (
+            "`keras.optimizers.legacy.SGD`",
+            lambda: keras.optimizers.legacy.SGD(0.1),
+            "`keras.optimizers.SGD`",
+            lambda: keras.optimizers.SGD(0.1) and None,
+        ),
+        (
+            "`tf.keras.optimizers.schedules.ExponentialDecay`",
+            lambda: (
+                f"{float(tf.keras.optimizers.schedules.ExponentialDecay(0.1, 10, 0.5)(10)):.4g}"
+            ),
+            "`keras.optimizers.schedules.ExponentialDecay`",
+            lambda: f"{float(schedules.ExponentialDecay(0.1, 10, 0.5)(10)):.4g}",
+        ),
     ]
 
 
 def markdown_table(idioms):
     """Run every idiom of `keras2_idioms` and its replacement; the results as a Markdown table."""
-    table = ["| Keras 2 idiom | what Keras 3 does | Keras 3 replacement | outcome |", "|---|---|---|---|"]
-    table += [f"| {old} | {outcome(run_old)} | {new} | {outcome(run_new)} |" for old, run_old, new, run_new in idioms]
+    table = [
+        "| Keras 2 idiom | what Keras 3 does | Keras 3 replacement | outcome |",
+        "|---|---|---|---|",
+    ]
+    table += [
+        f"| {old} | {outcome(run_old)} | {new} | {outcome(run_new)} |"
+        for old, run_old, new, run_new in idioms
+    ]
     return "\n".join(table)

@@ -5,8 +5,16 @@ lesson-07 capstone's model with its training budget, and `branch`, which forks a
 from lrlab import _validation as check
 from lrlab import data
 
-__all__ = ["digits_mlp", "deep_mlp", "evaluate", "train_digits", "CAPSTONE", "capstone_model", "train_capstone",
-           "branch"]
+__all__ = [
+    "digits_mlp",
+    "deep_mlp",
+    "evaluate",
+    "train_digits",
+    "CAPSTONE",
+    "capstone_model",
+    "train_capstone",
+    "branch",
+]
 
 # The capstone's budget and goal: the notebook states it, the `plan_learning_rate` checker enforces it.
 CAPSTONE = {"steps_per_epoch": 30, "epochs": 5, "batch_size": 25, "target_accuracy": 0.85}
@@ -67,10 +75,13 @@ def deep_mlp(optimizer=None, depth=4, hidden_units=64, seed=0):
 
     keras.utils.set_random_seed(seed)  # Keras's default initializers, drawn from this seed
     layers = [keras.layers.Dense(units, activation="relu") for _ in range(depth)]
-    model = keras.Sequential([keras.Input((64,)), *layers, keras.layers.Dense(10, activation="softmax")],
-                             name="deep_mlp")
+    model = keras.Sequential(
+        [keras.Input((64,)), *layers, keras.layers.Dense(10, activation="softmax")], name="deep_mlp"
+    )
     if optimizer is not None:
-        model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+        model.compile(
+            optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+        )
     return model
 
 
@@ -142,12 +153,14 @@ def capstone_model():
     import keras
 
     keras.utils.set_random_seed(0)
-    return keras.Sequential([
-        keras.Input((16,)),
-        keras.layers.Dense(32, activation="relu"),
-        keras.layers.Dense(32, activation="relu"),
-        keras.layers.Dense(3, activation="softmax"),
-    ])
+    return keras.Sequential(
+        [
+            keras.Input((16,)),
+            keras.layers.Dense(32, activation="relu"),
+            keras.layers.Dense(32, activation="relu"),
+            keras.layers.Dense(3, activation="softmax"),
+        ]
+    )
 
 
 def train_capstone(optimizer):
@@ -169,13 +182,26 @@ def train_capstone(optimizer):
     # Computed eagerly (a few small matrix products) rather than by evaluate(), which would
     # trace a second graph: the checker trains once per answer, so this keeps it fast.
     accuracies = []
-    record = keras.callbacks.LambdaCallback(on_epoch_end=lambda epoch, logs: accuracies.append(
-        float(np.mean(keras.ops.convert_to_numpy(model(x_val)).argmax(axis=1) == y_val))))
+    record = keras.callbacks.LambdaCallback(
+        on_epoch_end=lambda epoch, logs: accuracies.append(
+            float(np.mean(keras.ops.convert_to_numpy(model(x_val)).argmax(axis=1) == y_val))
+        )
+    )
     start = float(keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, model(x))))
     # Not student-facing: one graph call per epoch, and no per-batch callback to miss.
-    model.compile(optimizer, "sparse_categorical_crossentropy", steps_per_execution=CAPSTONE["steps_per_epoch"])
-    history = model.fit(x, y, batch_size=CAPSTONE["batch_size"], epochs=CAPSTONE["epochs"], verbose=0,
-                        callbacks=[record])
+    model.compile(
+        optimizer,
+        "sparse_categorical_crossentropy",
+        steps_per_execution=CAPSTONE["steps_per_epoch"],
+    )
+    history = model.fit(
+        x,
+        y,
+        batch_size=CAPSTONE["batch_size"],
+        epochs=CAPSTONE["epochs"],
+        verbose=0,
+        callbacks=[record],
+    )
     return accuracies, [start, *history.history["loss"]]
 
 
@@ -203,15 +229,21 @@ def branch(model, learning_rate, **compile_kwargs):
 
     old = getattr(model, "optimizer", None)
     if old is None or not old.built:
-        check.fail("model", "must be compiled and trained (its optimizer built) before branching", model)
+        check.fail(
+            "model", "must be compiled and trained (its optimizer built) before branching", model
+        )
     copy = keras.models.clone_model(model)
     copy.set_weights(model.get_weights())
     optimizer = type(old).from_config({**old.get_config(), "learning_rate": learning_rate})
     copy.compile(optimizer=optimizer, **compile_kwargs)
     optimizer.build(copy.trainable_variables)
     if [tuple(v.shape) for v in optimizer.variables] != [tuple(v.shape) for v in old.variables]:
-        check.fail("model", f"must have an optimizer whose state can be copied ({type(old).__name__}'s variables "
-                   "differ in the copy)", model)
+        check.fail(
+            "model",
+            f"must have an optimizer whose state can be copied ({type(old).__name__}'s variables "
+            "differ in the copy)",
+            model,
+        )
     for new, value in zip(optimizer.variables, old.variables):
         new.assign(value)
     return copy

@@ -5,12 +5,15 @@ import random
 import warnings
 
 # DeprecationWarnings raised inside other libraries about their own internals, which no lesson and
-# no lrlab code can act on: (message regex, module). Ignored in the lessons and in the tests; every
-# other DeprecationWarning (lrlab's, a lesson's, Keras's optimizers' and schedules') shows, and fails
-# the tests (pyproject.toml; tests/conftest.py passes LRLAB_STRICT_WARNINGS=1 to nbval's kernels).
+# no lrlab code can act on: (message regex, "" for any; module regex). Ignored in the lessons and in
+# the tests; every other DeprecationWarning (lrlab's, a lesson's, Keras's optimizers' and
+# schedules') shows, and fails the tests (pyproject.toml; tests/conftest.py passes
+# LRLAB_STRICT_WARNINGS=1 to nbval's kernels).
 THIRD_PARTY_NOISE = [
     # NumPy 2 asks TensorFlow's tensors for a `copy=` keyword they lack, whenever Keras converts one.
     (r"__array__ implementation doesn't accept a copy keyword", r"keras\.src\.backend\.tensorflow"),
+    # KerasTuner 1.4 names its threads with threading.currentThread().getName() (lesson 04's search).
+    ("", r"keras_tuner\.src\.engine\.oracle"),
 ]
 
 # Okabe-Ito: distinguishable with every common colour-vision deficiency, and in greyscale.
@@ -32,7 +35,7 @@ def describe_error(error, find=None, sentences=1):
         line = next((line for line in lines if not line.startswith(("in user code", "File "))), "")
     else:
         line = next(line for line in lines if find in line)
-        line = line[line.index(find):]
+        line = line[line.index(find) :]
     line = re.sub(r"\(\S+:\d+\)", "(<tensor>)", line)
     line = re.sub(r"<class '(?:\w+\.)*(\w+)'>", r"\1", line)  # <class 'keras.src....SGD'> -> SGD
     parts = re.split(r"(?<=[.!?])\s+(?=[A-Z`@])", line)  # sentence ends: "tf.Tensor" is not one
@@ -56,7 +59,9 @@ def filter_warnings(strict=False):
     warnings.filterwarnings(action, category=DeprecationWarning)
     warnings.filterwarnings(action, category=PendingDeprecationWarning)
     for message, module in THIRD_PARTY_NOISE:
-        warnings.filterwarnings("ignore", message=message, category=DeprecationWarning, module=module)
+        warnings.filterwarnings(
+            "ignore", message=message, category=DeprecationWarning, module=module
+        )
 
 
 def seed_everything(seed=0):

@@ -8,7 +8,9 @@ from lrlab import _validation as check
 __all__ = ["reduce_on_plateau"]
 
 
-def reduce_on_plateau(monitored, initial_lr, factor=0.1, patience=10, cooldown=0, min_delta=1e-4, min_lr=0.0):
+def reduce_on_plateau(
+    monitored, initial_lr, factor=0.1, patience=10, cooldown=0, min_delta=1e-4, min_lr=0.0
+):
     """Replay `ReduceLROnPlateau` (mode "min") on the values it would monitor, one per epoch.
 
     The rule, at the end of each epoch with monitored value `m` and best value so far `best`:

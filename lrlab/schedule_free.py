@@ -17,8 +17,12 @@ from keras import ops
 from lrlab import _validation as check
 from lrlab import schedules
 
-__all__ = ["has_schedule_free_adamw", "schedule_free_average", "schedule_free_evaluation_weights",
-           "schedule_free_adamw_reference"]
+__all__ = [
+    "has_schedule_free_adamw",
+    "schedule_free_average",
+    "schedule_free_evaluation_weights",
+    "schedule_free_adamw_reference",
+]
 
 
 def has_schedule_free_adamw():
@@ -27,7 +31,9 @@ def has_schedule_free_adamw():
 
 
 def _schedule_free(optimizer):
-    if not has_schedule_free_adamw() or not isinstance(optimizer, keras.optimizers.ScheduleFreeAdamW):
+    if not has_schedule_free_adamw() or not isinstance(
+        optimizer, keras.optimizers.ScheduleFreeAdamW
+    ):
         check.fail("optimizer", "must be a built keras.optimizers.ScheduleFreeAdamW", optimizer)
     return optimizer
 
@@ -81,8 +87,17 @@ def schedule_free_evaluation_weights(model):
             variable.assign(value)
 
 
-def schedule_free_adamw_reference(grad_fn, w0, learning_rate, steps, beta_1=0.9, beta_2=0.999, epsilon=1e-8,
-                                  warmup_steps=0, x_from_updated_z=False):
+def schedule_free_adamw_reference(
+    grad_fn,
+    w0,
+    learning_rate,
+    steps,
+    beta_1=0.9,
+    beta_2=0.999,
+    epsilon=1e-8,
+    warmup_steps=0,
+    x_from_updated_z=False,
+):
     """Schedule-free AdamW (no weight decay) as Keras 3.15 writes it, in NumPy.
 
     At step t = 1, 2, ... with g the gradient at the current weights y:

@@ -5,7 +5,8 @@ array of the same shape out, so the same function drives a plot, a
 `keras.callbacks.LearningRateScheduler` and the exercise checkers. The four classic ones
 (constant, time-based, step, exponential) come first; then the closed forms of the other Keras
 built-ins (`PolynomialDecay`, `CosineDecay` with its warm-up, `CosineDecayRestarts`), the
-linear warm-up and warmup-stable-decay (WSD). Every function takes the counter first, then `initial_lr`. The Keras objects
+linear warm-up and warmup-stable-decay (WSD). Every function takes the counter first, then
+`initial_lr`. The Keras objects
 that reproduce them step for step are in `lrlab.keras_schedules` and `lrlab.codegen`; the
 cycles (triangular, one-cycle) are in `lrlab.cyclical`.
 

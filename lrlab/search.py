@@ -15,7 +15,14 @@ import numpy as np
 
 from lrlab import _validation as check
 
-__all__ = ["log_uniform", "grid", "search_learning_rates", "reuse_model", "SearchResult", "plot_search"]
+__all__ = [
+    "log_uniform",
+    "grid",
+    "search_learning_rates",
+    "reuse_model",
+    "SearchResult",
+    "plot_search",
+]
 
 
 def _bounds(low, high):
@@ -242,7 +249,11 @@ def search_learning_rates(
         ValueError: for a bad argument, or if `build_model` returns an uncompiled model.
     """
     if not callable(build_model):
-        check.fail("build_model", "must be callable as build_model(lr, seed) -> compiled model", build_model)
+        check.fail(
+            "build_model",
+            "must be callable as build_model(lr, seed) -> compiled model",
+            build_model,
+        )
     candidates = np.asarray(lrs, dtype=float) if not isinstance(lrs, str) else None
     if candidates is None or candidates.ndim != 1 or len(candidates) == 0:
         check.fail("lrs", "must be a non-empty 1-D sequence of learning rates", lrs)
@@ -255,7 +266,11 @@ def search_learning_rates(
     seeds = [check.integer("seeds", seed) for seed in seeds]
     for name, inputs, targets in (("y", x, y), ("y_val", x_val, y_val)):
         if len(inputs) != len(targets):
-            check.fail(name, f"must have as many samples as its inputs ({len(inputs)})", f"{len(targets)} samples")
+            check.fail(
+                name,
+                f"must have as many samples as its inputs ({len(inputs)})",
+                f"{len(targets)} samples",
+            )
 
     import keras
 
@@ -267,7 +282,9 @@ def search_learning_rates(
             if not getattr(model, "compiled", False):
                 check.fail("build_model", "must return a compiled Keras model", build_model)
             model.fit(x, y, epochs=epochs, batch_size=batch_size, verbose=0)
-            scores = model.evaluate(x_val, y_val, batch_size=max(batch_size, 256), verbose=0, return_dict=True)
+            scores = model.evaluate(
+                x_val, y_val, batch_size=max(batch_size, 256), verbose=0, return_dict=True
+            )
             runs.append(
                 {
                     "lr": lr,
@@ -325,12 +342,21 @@ def reuse_model(model, initial_weights):
         check.fail("model", "must be a compiled keras.Model", model)
     optimizer = model.optimizer
     if not isinstance(getattr(optimizer, "_learning_rate", None), keras.Variable):
-        check.fail("model", "must have an optimizer with a float learning rate (not a schedule)", model)
+        check.fail(
+            "model", "must have an optimizer with a float learning rate (not a schedule)", model
+        )
     if int(optimizer.iterations) != 0:
-        check.fail("model", "must not have trained yet (its optimizer's step count must be 0)",
-                   f"<model with optimizer.iterations={int(optimizer.iterations)}>")
+        check.fail(
+            "model",
+            "must not have trained yet (its optimizer's step count must be 0)",
+            f"<model with optimizer.iterations={int(optimizer.iterations)}>",
+        )
     if not callable(initial_weights):
-        check.fail("initial_weights", "must be callable as initial_weights(seed) -> list of arrays", initial_weights)
+        check.fail(
+            "initial_weights",
+            "must be callable as initial_weights(seed) -> list of arrays",
+            initial_weights,
+        )
     if not optimizer.built:
         optimizer.build(model.trainable_variables)
     fresh = [(variable, variable.numpy()) for variable in optimizer.variables]
@@ -382,13 +408,17 @@ def plot_search(result, ax=None):
     means = [row["val_accuracy_mean"] for row in result.rows]
     stds = [row["val_accuracy_std"] for row in result.rows]
     seeds = max((row["seeds"] for row in result.rows), default=0)
-    ax.errorbar(lrs, means, yerr=stds, marker="o", capsize=3, label=f"mean ± std over {seeds} seed(s)")
+    ax.errorbar(
+        lrs, means, yerr=stds, marker="o", capsize=3, label=f"mean ± std over {seeds} seed(s)"
+    )
     if result.rows:
         best = result.best()["lr"]
         ax.axvline(best, color="0.3", linestyle="--", label=f"best: {best:.2g}")
     ax.set_xscale("log")
     ax.set_xlabel("learning rate (log scale)")
     ax.set_ylabel("final validation accuracy")
-    ax.set_title(f"Learning-rate search: {len(result.rows)} rates, {result.total_steps} training steps")
+    ax.set_title(
+        f"Learning-rate search: {len(result.rows)} rates, {result.total_steps} training steps"
+    )
     ax.legend()
     return ax

@@ -19,7 +19,12 @@ import numpy as np
 
 from lrlab import _validation as check
 
-__all__ = ["SharpnessMeter", "largest_hessian_eigenvalue", "full_batch_gradient_descent", "GradientDescentRun"]
+__all__ = [
+    "SharpnessMeter",
+    "largest_hessian_eigenvalue",
+    "full_batch_gradient_descent",
+    "GradientDescentRun",
+]
 
 
 def _loss_function(loss):
@@ -115,7 +120,9 @@ class SharpnessMeter:
             grads = inner.gradient(value, self.variables)
             # d/dw (grad . v) = H v, with v held constant.
             directional = tf.add_n([tf.reduce_sum(g * p) for g, p in zip(grads, pieces)])
-        return tf.concat([tf.reshape(h, [-1]) for h in outer.gradient(directional, self.variables)], 0)
+        return tf.concat(
+            [tf.reshape(h, [-1]) for h in outer.gradient(directional, self.variables)], 0
+        )
 
     def get_flat_weights(self):
         """All trainable weights as one flat float64 NumPy array (model order)."""
@@ -123,7 +130,9 @@ class SharpnessMeter:
 
     def set_flat_weights(self, flat):
         """Assign the trainable weights from one flat array (as `get_flat_weights` returns)."""
-        for variable, piece in zip(self.variables, np.split(np.asarray(flat), np.cumsum(self.sizes)[:-1])):
+        for variable, piece in zip(
+            self.variables, np.split(np.asarray(flat), np.cumsum(self.sizes)[:-1])
+        ):
             variable.assign(piece.reshape(variable.shape).astype(variable.dtype))
 
     def gradient(self):
@@ -132,7 +141,9 @@ class SharpnessMeter:
 
         with tf.GradientTape() as tape:
             value = self.loss()
-        return np.concatenate([np.ravel(g.numpy()) for g in tape.gradient(value, self.variables)]).astype(np.float64)
+        return np.concatenate(
+            [np.ravel(g.numpy()) for g in tape.gradient(value, self.variables)]
+        ).astype(np.float64)
 
     def hessian_vector_product(self, vector):
         """H @ vector, both flat NumPy arrays over all trainable weights (in model order)."""
@@ -150,11 +161,16 @@ class SharpnessMeter:
         """
         iterations = check.integer("iterations", iterations, minimum=1)
         tolerance = check.positive("tolerance", tolerance)
-        value, self.vector, _ = _power_iteration(self.hessian_vector_product, self.vector, iterations, tolerance)
-        if value < 0:  # the largest-magnitude eigenvalue is negative: find the top one of H - value*I
+        value, self.vector, _ = _power_iteration(
+            self.hessian_vector_product, self.vector, iterations, tolerance
+        )
+        if (
+            value < 0
+        ):  # the largest-magnitude eigenvalue is negative: find the top one of H - value*I
             start = self._rng.standard_normal(len(self.vector))
             shifted, _, _ = _power_iteration(
-                lambda v: self.hessian_vector_product(v) - value * v, start, iterations, tolerance)
+                lambda v: self.hessian_vector_product(v) - value * v, start, iterations, tolerance
+            )
             return float(shifted + value)
         return float(value)
 
@@ -191,8 +207,9 @@ class GradientDescentRun:
         return 2.0 / self.learning_rate
 
 
-def full_batch_gradient_descent(model, loss, x, y, *, learning_rate, steps, measure_every=10,
-                                iterations=50, tolerance=2e-2):
+def full_batch_gradient_descent(
+    model, loss, x, y, *, learning_rate, steps, measure_every=10, iterations=50, tolerance=2e-2
+):
     """Train `model` by gradient descent on all of (x, y) at once, measuring its sharpness.
 
     Each step is one `keras.optimizers.SGD(learning_rate)` update (no momentum) with the gradient
@@ -241,5 +258,6 @@ def full_batch_gradient_descent(model, loss, x, y, *, learning_rate, steps, meas
         measured_at.append(steps)
         sharpness.append(meter(iterations, tolerance))
     losses.append(float(meter.loss()))
-    return GradientDescentRun(learning_rate, np.array(losses), np.array(measured_at), np.array(sharpness),
-                              meter.products)
+    return GradientDescentRun(
+        learning_rate, np.array(losses), np.array(measured_at), np.array(sharpness), meter.products
+    )

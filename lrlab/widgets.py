@@ -59,8 +59,12 @@ class Explorer:
         # Shown at the PNG's own pixel width (a VBox would stretch it to the notebook's width and
         # blur the text); max_width lets it shrink in a narrow window, keeping its proportions.
         width, _ = self.canvas.get_width_height()
-        self.image = widgets.Image(format="png", layout=widgets.Layout(
-            width=f"{width}px", max_width="100%", height="auto", object_fit="contain"))
+        self.image = widgets.Image(
+            format="png",
+            layout=widgets.Layout(
+                width=f"{width}px", max_width="100%", height="auto", object_fit="contain"
+            ),
+        )
         self.status = widgets.HTML()
         self.latencies = []  # seconds per refresh, for benchmarks
         for control in controls.values():
@@ -86,9 +90,9 @@ class Explorer:
         for artist in self.moving:
             artist.axes.draw_artist(artist)
         buffer = io.BytesIO()
-        PIL.Image.frombuffer("RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba()).save(
-            buffer, format="png", compress_level=1
-        )
+        PIL.Image.frombuffer(
+            "RGBA", self.canvas.get_width_height(), self.canvas.buffer_rgba()
+        ).save(buffer, format="png", compress_level=1)
         self.image.value = buffer.getvalue()
         self.latencies.append(time.perf_counter() - start)
 
@@ -97,7 +101,9 @@ class Explorer:
         # extension fall back to the PNG of the current state, so the lesson still reads.
         bundle = widget_view_bundle(self.widget)
         bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
-        bundle["text/plain"] = f"{type(self).__name__}: move the controls to explore (needs a running kernel)."
+        bundle["text/plain"] = (
+            f"{type(self).__name__}: move the controls to explore (needs a running kernel)."
+        )
         return bundle
 
 
@@ -114,9 +120,16 @@ def _lr_slider(value, low, high, description="learning rate", steps_per_decade=2
     presses = round((value_exp - low_exp) * steps_per_decade)
     step = (value_exp - low_exp) / presses if presses else 1 / steps_per_decade
     return widgets.FloatLogSlider(
-        value=value, base=10, min=low_exp, max=high_exp, step=step,
-        description=description, readout_format=".3g", continuous_update=True,
-        style={"description_width": "initial"}, layout=widgets.Layout(width="420px"),
+        value=value,
+        base=10,
+        min=low_exp,
+        max=high_exp,
+        step=step,
+        description=description,
+        readout_format=".3g",
+        continuous_update=True,
+        style={"description_width": "initial"},
+        layout=widgets.Layout(width="420px"),
     )
 
 
@@ -139,12 +152,22 @@ class DescentExplorer1D(Explorer):
         xs = np.linspace(-5, 5, 201)
         self.ax_loss.plot(xs, landscapes.quadratic_loss(xs[:, None], curvature), color="0.6")
         (self.path_line,) = self.ax_loss.plot([], [], "o-", color="#D55E00", ms=4, lw=1)
-        self.ax_loss.set(xlim=(-5, 5), ylim=(-0.5, 0.5 * curvature * 25 + 1),
-                         xlabel="weight x", ylabel="loss f(x)", title="Descent on f(x) = c/2·x²")
+        self.ax_loss.set(
+            xlim=(-5, 5),
+            ylim=(-0.5, 0.5 * curvature * 25 + 1),
+            xlabel="weight x",
+            ylabel="loss f(x)",
+            title="Descent on f(x) = c/2·x²",
+        )
         (self.dist_line,) = self.ax_steps.semilogy([], [], "o-", color="#0072B2", ms=3)
         self.moving = (self.path_line, self.dist_line)
-        self.ax_steps.set(xlim=(0, steps), ylim=(1e-6, 1e4), xlabel="step k",
-                          ylabel="distance to minimum |x_k|", title="Distance per step (log scale)")
+        self.ax_steps.set(
+            xlim=(0, steps),
+            ylim=(1e-6, 1e4),
+            xlabel="step k",
+            ylabel="distance to minimum |x_k|",
+            title="Distance per step (log scale)",
+        )
         super().__init__(controls, figure)
 
     def draw(self, lr, x0):
@@ -160,8 +183,10 @@ class DescentExplorer1D(Explorer):
             verdict = "converges with overshoot (a zig-zag)"
         else:
             verdict = "converges smoothly"
-        return (f"lr = {lr:.3g}: each step multiplies x by 1 − lr·c = {factor:+.3f}, so it "
-                f"<b>{verdict}</b> (stability limit 2/c = {limit:.3g}).")
+        return (
+            f"lr = {lr:.3g}: each step multiplies x by 1 − lr·c = {factor:+.3f}, so it "
+            f"<b>{verdict}</b> (stability limit 2/c = {limit:.3g})."
+        )
 
 
 class BowlExplorer2D(Explorer):
@@ -178,33 +203,58 @@ class BowlExplorer2D(Explorer):
     def __init__(self, curvatures=(1.0, 20.0), lr=0.05, x0=(-4.0, 1.5), steps=40, momentum=0.0):
         self.curvatures = np.asarray(curvatures, dtype=float)
         if self.curvatures.shape != (2,):
-            raise ValueError(f"Argument `curvatures` must hold 2 curvatures. Received: curvatures={curvatures!r}")
+            raise ValueError(
+                f"Argument `curvatures` must hold 2 curvatures. Received: curvatures={curvatures!r}"
+            )
         self.x0 = np.asarray(x0, dtype=float)
         self.steps = steps
         limit = landscapes.stability_limit(self.curvatures)
         controls = {
             "lr": _lr_slider(lr, limit / 100, limit * 3),
-            "momentum": widgets.FloatSlider(value=momentum, min=0.0, max=0.95, step=0.05, readout_format=".2f",
-                                            description="momentum β", style={"description_width": "initial"}),
+            "momentum": widgets.FloatSlider(
+                value=momentum,
+                min=0.0,
+                max=0.95,
+                step=0.05,
+                readout_format=".2f",
+                description="momentum β",
+                style={"description_width": "initial"},
+            ),
         }
         figure = Figure(figsize=(9, 3.6), dpi=80, layout="constrained")
         self.ax_path, self.ax_loss = figure.subplots(1, 2)
         grid = np.linspace(-5, 5, 121)
         gx, gy = np.meshgrid(grid, grid)
         surface = landscapes.quadratic_loss(np.stack([gx, gy], axis=-1), self.curvatures)
-        self.ax_path.contour(gx, gy, surface, levels=np.geomspace(0.05, surface.max(), 12),
-                             colors="0.7", linewidths=0.8)
+        self.ax_path.contour(
+            gx,
+            gy,
+            surface,
+            levels=np.geomspace(0.05, surface.max(), 12),
+            colors="0.7",
+            linewidths=0.8,
+        )
         self.ax_path.plot([0], [0], "k*", ms=9)
         (self.path_line,) = self.ax_path.plot([], [], "o-", color="#D55E00", ms=3, lw=1)
         c1, c2 = self.curvatures
-        self.ax_path.set(xlim=(-5, 5), ylim=(-5, 5), aspect="equal", xlabel="weight w₁ (flat direction)",
-                         ylabel="weight w₂ (steep direction)",
-                         title=f"Path on L = {c1:g}/2·w₁² + {c2:g}/2·w₂²")
+        self.ax_path.set(
+            xlim=(-5, 5),
+            ylim=(-5, 5),
+            aspect="equal",
+            xlabel="weight w₁ (flat direction)",
+            ylabel="weight w₂ (steep direction)",
+            title=f"Path on L = {c1:g}/2·w₁² + {c2:g}/2·w₂²",
+        )
         start = landscapes.quadratic_loss(self.x0, self.curvatures)
         (self.loss_line,) = self.ax_loss.semilogy([], [], "o-", color="#0072B2", ms=3)
         self.moving = (self.path_line, self.loss_line)
-        self.ax_loss.set(xlim=(0, steps), ylim=(1e-6, start * 1e4), xlabel="step k",
-                         ylabel="loss L(w_k) (log scale)", title="Loss per step")
+        self.ax_loss.set(
+            xlim=(0, steps),
+            ylim=(1e-6, start * 1e4),
+            xlabel="step k",
+            ylabel="loss L(w_k) (log scale)",
+            title="Loss per step",
+        )
         super().__init__(controls, figure)
 
     def _direction(self, i, root):
@@ -219,8 +269,13 @@ class BowlExplorer2D(Explorer):
             how = "crosses the minimum every step (zig-zag)"
         else:
             how = f"swings past the minimum and back, crossing it about every {np.pi / np.angle(root):.0f} steps"
-        change = (f"shrinking ×{rate:.3f} per step" if rate < 1 else "neither shrinking nor growing"
-                  if rate == 1 else f"growing ×{rate:.3f} per step")
+        change = (
+            f"shrinking ×{rate:.3f} per step"
+            if rate < 1
+            else "neither shrinking nor growing"
+            if rate == 1
+            else f"growing ×{rate:.3f} per step"
+        )
         return f"{name} {how}, {change}"
 
     def draw(self, lr, momentum):
@@ -229,30 +284,43 @@ class BowlExplorer2D(Explorer):
         with np.errstate(over="ignore", invalid="ignore"):
             losses = landscapes.quadratic_loss(path, c)
         self.path_line.set_data(np.clip(path[:, 0], -6, 6), np.clip(path[:, 1], -6, 6))
-        self.loss_line.set_data(np.arange(steps + 1), np.clip(np.nan_to_num(losses, nan=1e30), 1e-12, 1e30))
+        self.loss_line.set_data(
+            np.arange(steps + 1), np.clip(np.nan_to_num(losses, nan=1e30), 1e-12, 1e30)
+        )
         regime = landscapes.descent_regime(c, lr, momentum)
         roots = landscapes.dominant_eigenvalue(c, lr, momentum)
         limit = landscapes.stability_limit(c, momentum)
         needed = landscapes.steps_to_shrink(float(np.abs(roots).max()))
         best = landscapes.steps_to_shrink(landscapes.fastest_rate(c, momentum))
-        settings = (f"lr = {lr:.3g}, momentum β = {momentum:.2f} (effective lr α/(1−β) = "
-                    f"{landscapes.effective_learning_rate(lr, momentum):.3g}; stability limit 2(1+β)/max c = {limit:.3g})")
-        return (f"<b>{regime}</b> at {settings}. {self._describe_path(path)} "
-                f"{'; '.join(self._direction(i, r) for i, r in enumerate(roots))}. {self._describe_loss(losses)} "
-                f"{self._describe_speed(needed, best, momentum)}")
+        settings = (
+            f"lr = {lr:.3g}, momentum β = {momentum:.2f} (effective lr α/(1−β) = "
+            f"{landscapes.effective_learning_rate(lr, momentum):.3g}; stability limit 2(1+β)/max c = {limit:.3g})"
+        )
+        return (
+            f"<b>{regime}</b> at {settings}. {self._describe_path(path)} "
+            f"{'; '.join(self._direction(i, r) for i, r in enumerate(roots))}. {self._describe_loss(losses)} "
+            f"{self._describe_speed(needed, best, momentum)}"
+        )
 
     def _describe_path(self, path):
         start, steps = np.linalg.norm(path[0]), self.steps
         with np.errstate(over="ignore", invalid="ignore"):
             outside = np.flatnonzero(~(np.abs(path).max(axis=1) <= 5))
         if outside.size:
-            return (f"Path (left): from ({path[0, 0]:g}, {path[0, 1]:g}), it leaves the picture at step "
-                    f"{outside[0]}.")
+            return (
+                f"Path (left): from ({path[0, 0]:g}, {path[0, 1]:g}), it leaves the picture at step "
+                f"{outside[0]}."
+            )
         end = np.linalg.norm(path[-1])
-        closer = (f"{start / end:.3g}× closer to the minimum" if end < start
-                  else f"{end / start:.3g}× farther from the minimum")
-        return (f"Path (left): from ({path[0, 0]:g}, {path[0, 1]:g}) to ({path[-1, 0]:.2g}, {path[-1, 1]:.2g}) "
-                f"after {steps} steps, {closer}:")
+        closer = (
+            f"{start / end:.3g}× closer to the minimum"
+            if end < start
+            else f"{end / start:.3g}× farther from the minimum"
+        )
+        return (
+            f"Path (left): from ({path[0, 0]:g}, {path[0, 1]:g}) to ({path[-1, 0]:.2g}, {path[-1, 1]:.2g}) "
+            f"after {steps} steps, {closer}:"
+        )
 
     @staticmethod
     def _describe_loss(losses):
@@ -261,9 +329,13 @@ class BowlExplorer2D(Explorer):
             return f"Loss (right, log scale): from {losses[0]:.3g}, it overflows at step {np.argmin(finite)}."
         changes = np.diff(losses)
         rises = int(np.sum(changes > 0))
-        trend = ("falling at every step" if rises == 0 else
-                 f"falling overall but rising at {rises} of {len(changes)} steps" if losses[-1] < losses[0]
-                 else "growing")
+        trend = (
+            "falling at every step"
+            if rises == 0
+            else f"falling overall but rising at {rises} of {len(changes)} steps"
+            if losses[-1] < losses[0]
+            else "growing"
+        )
         return f"Loss (right, log scale): from {losses[0]:.3g} to {losses[-1]:.3g}, {trend}."
 
     @staticmethod
@@ -322,57 +394,130 @@ class ScheduleExplorer(Explorer):
         self.epochs = epochs
         wide = {"style": {"description_width": "initial"}, "layout": widgets.Layout(width="300px")}
         controls = {
-            "schedule": widgets.Dropdown(options=[(v, k) for k, v in self.LABELS.items()],
-                                         value=schedule, description="schedule", **wide),
+            "schedule": widgets.Dropdown(
+                options=[(v, k) for k, v in self.LABELS.items()],
+                value=schedule,
+                description="schedule",
+                **wide,
+            ),
             "initial_lr": _lr_slider(0.1, 1e-3, 1.0, "initial LR"),
-            "decay_rate": widgets.FloatLogSlider(value=0.01, base=10, min=-4, max=0, step=0.05,
-                                                 description="decay rate k", readout_format=".3g", **wide),
-            "per": widgets.ToggleButtons(options=["step", "epoch"], value="step", description="t counts",
-                                         style={"description_width": "initial", "button_width": "60px"}),
-            "factor": widgets.FloatSlider(value=0.5, min=0.05, max=1.0, step=0.05, description="factor", **wide),
-            "step_size": widgets.IntSlider(value=5, min=1, max=10, description="step size (epochs)", **wide),
-            "final_fraction": widgets.FloatLogSlider(value=0.01, base=10, min=-3, max=0, step=0.1,
-                                                     description="final LR / initial", readout_format=".3g", **wide),
-            "warmup_epochs": widgets.IntSlider(value=1, min=0, max=5, description="warm-up epochs", **wide),
-            "steps_per_epoch": widgets.IntSlider(value=steps_per_epoch, min=1, max=100,
-                                                 description="steps per epoch", **wide),
+            "decay_rate": widgets.FloatLogSlider(
+                value=0.01,
+                base=10,
+                min=-4,
+                max=0,
+                step=0.05,
+                description="decay rate k",
+                readout_format=".3g",
+                **wide,
+            ),
+            "per": widgets.ToggleButtons(
+                options=["step", "epoch"],
+                value="step",
+                description="t counts",
+                style={"description_width": "initial", "button_width": "60px"},
+            ),
+            "factor": widgets.FloatSlider(
+                value=0.5, min=0.05, max=1.0, step=0.05, description="factor", **wide
+            ),
+            "step_size": widgets.IntSlider(
+                value=5, min=1, max=10, description="step size (epochs)", **wide
+            ),
+            "final_fraction": widgets.FloatLogSlider(
+                value=0.01,
+                base=10,
+                min=-3,
+                max=0,
+                step=0.1,
+                description="final LR / initial",
+                readout_format=".3g",
+                **wide,
+            ),
+            "warmup_epochs": widgets.IntSlider(
+                value=1, min=0, max=5, description="warm-up epochs", **wide
+            ),
+            "steps_per_epoch": widgets.IntSlider(
+                value=steps_per_epoch, min=1, max=100, description="steps per epoch", **wide
+            ),
         }
         figure = Figure(figsize=(8, 3.6), dpi=80, layout="constrained")
         self.ax = figure.subplots()
         (self.step_line,) = self.ax.plot([], [], lw=1.5, label="per step (schedule object)")
-        (self.epoch_line,) = self.ax.plot([], [], "o", ms=4, label="each epoch's first step (what history logs)")
+        (self.epoch_line,) = self.ax.plot(
+            [], [], "o", ms=4, label="each epoch's first step (what history logs)"
+        )
         self.moving = (self.step_line, self.epoch_line)
-        self.ax.set(xlim=(0, epochs), ylim=(1e-5, 2.0), yscale="log", xlabel="epoch (step / steps per epoch)",
-                    ylabel="learning rate (log scale)", title="Learning rate at every optimizer step")
+        self.ax.set(
+            xlim=(0, epochs),
+            ylim=(1e-5, 2.0),
+            yscale="log",
+            xlabel="epoch (step / steps per epoch)",
+            ylabel="learning rate (log scale)",
+            title="Learning rate at every optimizer step",
+        )
         self.ax.legend(loc="lower left")
         super().__init__(controls, figure)
 
-    def schedule_params(self, schedule, initial_lr, decay_rate, per, factor, step_size,
-                        final_fraction, warmup_epochs, steps_per_epoch):
+    def schedule_params(
+        self,
+        schedule,
+        initial_lr,
+        decay_rate,
+        per,
+        factor,
+        step_size,
+        final_fraction,
+        warmup_epochs,
+        steps_per_epoch,
+    ):
         """(codegen name, params) for these control values."""
         lr, spe, n = _sig3(initial_lr), int(steps_per_epoch), self.epochs
         if schedule == "constant":
             return schedule, {"initial_learning_rate": lr}
         if schedule in ("time_based_decay", "exponential_decay"):
-            return schedule, {"initial_learning_rate": lr, "decay_rate": _sig3(decay_rate),
-                              "steps_per_epoch": spe if per == "epoch" else None}
+            return schedule, {
+                "initial_learning_rate": lr,
+                "decay_rate": _sig3(decay_rate),
+                "steps_per_epoch": spe if per == "epoch" else None,
+            }
         if schedule in ("step_decay", "piecewise_step_decay"):
-            params = {"initial_learning_rate": lr, "factor": _sig3(factor), "step_size": int(step_size),
-                      "steps_per_epoch": spe}
+            params = {
+                "initial_learning_rate": lr,
+                "factor": _sig3(factor),
+                "step_size": int(step_size),
+                "steps_per_epoch": spe,
+            }
             if schedule == "piecewise_step_decay":
                 params["epochs"] = n
             return schedule, params
         if schedule == "polynomial_decay":
-            return schedule, {"initial_learning_rate": lr, "decay_steps": n * spe,
-                              "end_learning_rate": _sig3(lr * final_fraction), "power": 2.0}
+            return schedule, {
+                "initial_learning_rate": lr,
+                "decay_steps": n * spe,
+                "end_learning_rate": _sig3(lr * final_fraction),
+                "power": 2.0,
+            }
         if schedule == "cosine_decay":
             if warmup_epochs == 0:
-                return schedule, {"initial_learning_rate": lr, "decay_steps": n * spe, "alpha": _sig3(final_fraction)}
-            return schedule, {"initial_learning_rate": 0.0, "decay_steps": (n - warmup_epochs) * spe,
-                              "alpha": _sig3(final_fraction), "warmup_target": lr,
-                              "warmup_steps": int(warmup_epochs) * spe}
-        return schedule, {"initial_learning_rate": lr, "first_decay_steps": int(step_size) * spe,
-                          "t_mul": 2.0, "m_mul": _sig3(factor), "alpha": _sig3(final_fraction)}
+                return schedule, {
+                    "initial_learning_rate": lr,
+                    "decay_steps": n * spe,
+                    "alpha": _sig3(final_fraction),
+                }
+            return schedule, {
+                "initial_learning_rate": 0.0,
+                "decay_steps": (n - warmup_epochs) * spe,
+                "alpha": _sig3(final_fraction),
+                "warmup_target": lr,
+                "warmup_steps": int(warmup_epochs) * spe,
+            }
+        return schedule, {
+            "initial_learning_rate": lr,
+            "first_decay_steps": int(step_size) * spe,
+            "t_mul": 2.0,
+            "m_mul": _sig3(factor),
+            "alpha": _sig3(final_fraction),
+        }
 
     def draw(self, **values):
         import html
@@ -394,7 +539,9 @@ class ScheduleExplorer(Explorer):
         if self.params.get("warmup_target") is not None:
             # CosineDecay with warm-up takes one scalar step per call: check the telling steps.
             w = self.params["warmup_steps"]
-            picks = np.r_[0, 1, w - 1, w, w + 1, self.steps[::max(len(self.steps) // 10, 1)], self.steps[-1]]
+            picks = np.r_[
+                0, 1, w - 1, w, w + 1, self.steps[:: max(len(self.steps) // 10, 1)], self.steps[-1]
+            ]
             self.checked_steps = np.unique(np.clip(picks, 0, self.steps[-1]))
         got = codegen.keras_values(learning_rate, self.checked_steps)
         expected = self.curve[self.checked_steps]
@@ -410,13 +557,15 @@ class ScheduleExplorer(Explorer):
 
 # ---- lesson 04: the LR range test at other settings ---------------------------------------------
 
+
 class RangeTestExplorer(Explorer):
     """Re-read LR range tests at other settings: the tested range, the number of steps, the
     smoothing and the suggestion rule (lesson 04).
 
     `runs` come from `lrlab.finder.range_test_runs` (raw, unsmoothed losses for every range x
     steps); a refresh only re-smooths in NumPy (`lrlab.finder.smooth_recorded`) and re-applies
-    the finder's stop rule and suggestion, so it takes milliseconds. Attributes after each refresh: `result` (the `RangeTestResult` shown)
+    the finder's stop rule and suggestion, so it takes milliseconds. Attributes after each refresh:
+    `result` (the `RangeTestResult` shown)
     and `suggested` (the suggested LR, or None when the curve is too short to suggest one).
     """
 
@@ -427,58 +576,85 @@ class RangeTestExplorer(Explorer):
 
         self._finder = finder
         if not isinstance(runs, dict) or not runs:
-            raise ValueError(f"Argument `runs` must be a non-empty dict from finder.range_test_runs(). Received: runs={runs!r}")
+            raise ValueError(
+                f"Argument `runs` must be a non-empty dict from finder.range_test_runs(). Received: runs={runs!r}"
+            )
         ranges = sorted({(low, high) for low, high, _ in runs}, key=lambda r: (r[0], -r[1]))
         counts = sorted({n for _, _, n in runs})
-        missing = [(low, high, n) for low, high in ranges for n in counts if (low, high, n) not in runs]
+        missing = [
+            (low, high, n) for low, high in ranges for n in counts if (low, high, n) not in runs
+        ]
         if missing:
-            raise ValueError(f"Argument `runs` must hold every range x steps combination; missing {missing}. "
-                             f"Received: runs with keys {sorted(runs)}")
+            raise ValueError(
+                f"Argument `runs` must hold every range x steps combination; missing {missing}. "
+                f"Received: runs with keys {sorted(runs)}"
+            )
         self.runs = runs
         self.divergence_factor = divergence_factor
         wide = {"style": {"description_width": "initial"}, "layout": widgets.Layout(width="330px")}
         widest = max(ranges, key=lambda r: r[1] / r[0])
         controls = {
-            "lr_range": widgets.Dropdown(options=[(f"{low:g} → {high:g}", (low, high)) for low, high in ranges],
-                                         value=widest, description="LR range", **wide),
-            "steps": widgets.SelectionSlider(options=counts, value=counts[len(counts) // 2],
-                                             description="steps", **wide),
-            "smoothing": widgets.FloatSlider(value=smoothing, min=0.0, max=0.99, step=0.01,
-                                             description="smoothing β", **wide),
+            "lr_range": widgets.Dropdown(
+                options=[(f"{low:g} → {high:g}", (low, high)) for low, high in ranges],
+                value=widest,
+                description="LR range",
+                **wide,
+            ),
+            "steps": widgets.SelectionSlider(
+                options=counts, value=counts[len(counts) // 2], description="steps", **wide
+            ),
+            "smoothing": widgets.FloatSlider(
+                value=smoothing, min=0.0, max=0.99, step=0.01, description="smoothing β", **wide
+            ),
             # Wide enough for the longest label ("minimum/10"): ~9 px a character at JupyterLab's
             # 13 px font plus the button's padding; at 90 px it read "minimu...".
-            "method": widgets.ToggleButtons(options=list(finder.SUGGESTION_METHODS), value=method,
-                                            description="rule", style={"description_width": "initial",
-                                                                       "button_width": self.BUTTON_WIDTH}),
+            "method": widgets.ToggleButtons(
+                options=list(finder.SUGGESTION_METHODS),
+                value=method,
+                description="rule",
+                style={"description_width": "initial", "button_width": self.BUTTON_WIDTH},
+            ),
         }
         figure = Figure(figsize=(8, 3.8), dpi=80, layout="constrained")
         self.ax = figure.subplots()
         first = np.median([run.raw_losses[0] for run in runs.values()])
-        low_loss = min(np.nanmin(np.where(np.isfinite(r.raw_losses), r.raw_losses, np.nan)) for r in runs.values())
+        low_loss = min(
+            np.nanmin(np.where(np.isfinite(r.raw_losses), r.raw_losses, np.nan))
+            for r in runs.values()
+        )
         (self.raw_line,) = self.ax.plot([], [], ".", ms=4, alpha=0.4, label="raw batch loss")
         (self.smooth_line,) = self.ax.plot([], [], "-", lw=2, label="smoothed loss")
-        (self.stop_mark,) = self.ax.plot([], [], "x", ms=9, mew=2, color="#D55E00", label="where the test stops")
+        (self.stop_mark,) = self.ax.plot(
+            [], [], "x", ms=9, mew=2, color="#D55E00", label="where the test stops"
+        )
         self.pick_line = self.ax.axvline(1.0, color="0.25", ls="--", label="suggestion")
         self.moving = (self.raw_line, self.smooth_line, self.stop_mark, self.pick_line)
-        self.ax.set(xscale="log", xlim=(min(r[0] for r in ranges) / 1.5, max(r[1] for r in ranges) * 1.5),
-                    ylim=(max(low_loss - 0.1 * first, 0), 1.5 * first),
-                    xlabel="learning rate (log scale)", ylabel="training loss",
-                    title="LR range test: loss as the learning rate grows")
+        self.ax.set(
+            xscale="log",
+            xlim=(min(r[0] for r in ranges) / 1.5, max(r[1] for r in ranges) * 1.5),
+            ylim=(max(low_loss - 0.1 * first, 0), 1.5 * first),
+            xlabel="learning rate (log scale)",
+            ylabel="training loss",
+            title="LR range test: loss as the learning rate grows",
+        )
         self.ax.legend(loc="lower left")
         super().__init__(controls, figure)
 
     def draw(self, lr_range, steps, smoothing, method):
         run = self.runs[(lr_range[0], lr_range[1], steps)]
         self.result = result = self._finder.resmoothed(run, smoothing, self.divergence_factor)
-        lrs, smoothed, n = result.lrs, result.losses, len(result)
+        lrs, smoothed = result.lrs, result.losses
         self.raw_line.set_data(lrs, np.clip(result.raw_losses, 0, 1e6))
         self.smooth_line.set_data(lrs, np.clip(smoothed, 0, 1e6))
         # The loss that stops the test is above 4x its best, far above the top of the axes: draw the
         # mark at the stopping LR, just inside the top edge, so it is seen.
         top = self.ax.get_ylim()[1]
-        self.stop_mark.set_data(lrs[-1:] if result.stopped_early else [],
-                                [min(float(smoothed[-1]) if np.isfinite(smoothed[-1]) else top, 0.95 * top)]
-                                if result.stopped_early else [])
+        self.stop_mark.set_data(
+            lrs[-1:] if result.stopped_early else [],
+            [min(float(smoothed[-1]) if np.isfinite(smoothed[-1]) else top, 0.95 * top)]
+            if result.stopped_early
+            else [],
+        )
         self.stop_mark.set_visible(result.stopped_early)
         decades = np.log10(lr_range[1] / lr_range[0])
         try:
@@ -491,11 +667,19 @@ class RangeTestExplorer(Explorer):
         else:
             self.pick_line.set_visible(True)
             self.pick_line.set_xdata([self.suggested, self.suggested])
-            others = ", ".join(f"{m} {result.suggestion(m):.3g}" for m in self._finder.SUGGESTION_METHODS
-                               if m != method)
-            verdict = f"the {method} rule suggests <b>lr = {self.suggested:.3g}</b> (dashed line; other rules: {others})"
-        return (f"{steps} steps over {decades:.0f} decades ({steps / decades:.0f} per decade), smoothing "
-                f"β = {smoothing:.2f}: {self._describe(result, steps)}; {verdict}.")
+            others = ", ".join(
+                f"{m} {result.suggestion(m):.3g}"
+                for m in self._finder.SUGGESTION_METHODS
+                if m != method
+            )
+            verdict = (
+                f"the {method} rule suggests <b>lr = {self.suggested:.3g}</b> "
+                f"(dashed line; other rules: {others})"
+            )
+        return (
+            f"{steps} steps over {decades:.0f} decades ({steps / decades:.0f} per decade), smoothing "
+            f"β = {smoothing:.2f}: {self._describe(result, steps)}; {verdict}."
+        )
 
     @staticmethod
     def _describe(result, steps):
@@ -506,13 +690,23 @@ class RangeTestExplorer(Explorer):
             return f"the first loss was not finite: the test stopped at once (step 1 of {steps})"
         bottom = int(finite[np.argmin(losses[finite])])
         start = float(losses[0])
-        falling = np.flatnonzero(losses[: bottom + 1] <= start - 0.25 * (start - losses[bottom]))  # a quarter of the fall
-        shape = (f"the smoothed loss starts at {start:.3g}, "
-                 + (f"falls from about lr = {lrs[falling[0]]:.3g} " if bottom > 0 and len(falling) else "")
-                 + f"to its lowest, {losses[bottom]:.3g}, at lr = {lrs[bottom]:.3g}")
+        falling = np.flatnonzero(
+            losses[: bottom + 1] <= start - 0.25 * (start - losses[bottom])
+        )  # a quarter of the fall
+        shape = (
+            f"the smoothed loss starts at {start:.3g}, "
+            + (
+                f"falls from about lr = {lrs[falling[0]]:.3g} "
+                if bottom > 0 and len(falling)
+                else ""
+            )
+            + f"to its lowest, {losses[bottom]:.3g}, at lr = {lrs[bottom]:.3g}"
+        )
         if result.stopped_early:
-            end = (f"then blows up: the test stopped early at step {len(result)} of {steps} "
-                   f"(lr = {lrs[-1]:.3g}, marked ×)")
+            end = (
+                f"then blows up: the test stopped early at step {len(result)} of {steps} "
+                f"(lr = {lrs[-1]:.3g}, marked ×)"
+            )
         elif bottom == len(losses) - 1:
             end = f"the end of the range: it ran all {steps} steps without blowing up"
         else:
@@ -536,7 +730,13 @@ class EdgeOfStabilityExplorer(Explorer):
         ValueError: if `runs` is not a non-empty list of runs, or `step` is not an int >= 0.
     """
 
-    COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7"]  # Okabe-Ito: colour-blind safe
+    COLOURS = [
+        "#0072B2",
+        "#E69F00",
+        "#009E73",
+        "#D55E00",
+        "#CC79A7",
+    ]  # Okabe-Ito: colour-blind safe
 
     def __init__(self, runs, step=None):
         runs = list(runs) if isinstance(runs, (list, tuple)) else runs
@@ -547,25 +747,45 @@ class EdgeOfStabilityExplorer(Explorer):
         step = last if step is None else check.integer("step", step)
         wide = {"style": {"description_width": "initial"}, "layout": widgets.Layout(width="380px")}
         controls = {
-            "lr": widgets.ToggleButtons(options=list(self.runs), value=list(self.runs)[-1],
-                                        description="learning rate α", style={"description_width": "initial"}),
-            "step": widgets.IntSlider(value=min(step, last), min=0, max=last, description="step", **wide),
+            "lr": widgets.ToggleButtons(
+                options=list(self.runs),
+                value=list(self.runs)[-1],
+                description="learning rate α",
+                style={"description_width": "initial"},
+            ),
+            "step": widgets.IntSlider(
+                value=min(step, last), min=0, max=last, description="step", **wide
+            ),
         }
         figure = Figure(figsize=(9, 3.6), dpi=80, layout="constrained")
         self.ax_loss, self.ax_sharp = figure.subplots(1, 2)
         losses = np.concatenate([r.losses for r in runs])
-        self.ax_loss.set(xlim=(0, last), ylim=(losses.min() / 1.3, losses.max() * 1.3), yscale="log",
-                         xlabel="gradient-descent step", ylabel="training loss (log scale)",
-                         title="Full-batch loss")
+        self.ax_loss.set(
+            xlim=(0, last),
+            ylim=(losses.min() / 1.3, losses.max() * 1.3),
+            yscale="log",
+            xlabel="gradient-descent step",
+            ylabel="training loss (log scale)",
+            title="Full-batch loss",
+        )
         top = max(max(r.sharpness.max(), r.stability_limit) for r in runs)
-        self.ax_sharp.set(xlim=(0, last), ylim=(0, top * 1.1), xlabel="gradient-descent step",
-                          ylabel="sharpness λ_max", title="Sharpness vs the limit 2/α")
+        self.ax_sharp.set(
+            xlim=(0, last),
+            ylim=(0, top * 1.1),
+            xlabel="gradient-descent step",
+            ylabel="sharpness λ_max",
+            title="Sharpness vs the limit 2/α",
+        )
         (self.loss_line,) = self.ax_loss.plot([], [], lw=1.2)
         (self.loss_dot,) = self.ax_loss.plot([], [], "o", color="black", ms=5)
         # Drawn in a neutral colour first, so the cached legend does not show one run's colour.
-        (self.sharp_line,) = self.ax_sharp.plot([], [], "o-", ms=3, lw=1.2, color="0.3", label="sharpness (dots)")
+        (self.sharp_line,) = self.ax_sharp.plot(
+            [], [], "o-", ms=3, lw=1.2, color="0.3", label="sharpness (dots)"
+        )
         (self.limit_line,) = self.ax_sharp.plot([], [], "--", color="0.3", label="2/α")
-        self.ax_sharp.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))  # outside: no curve under it
+        self.ax_sharp.legend(
+            loc="upper left", bbox_to_anchor=(1.0, 1.0)
+        )  # outside: no curve under it
         self.moving = (self.loss_line, self.loss_dot, self.sharp_line, self.limit_line)
         super().__init__(controls, figure)
 
@@ -582,6 +802,8 @@ class EdgeOfStabilityExplorer(Explorer):
         self.limit_line.set_data([0, len(run.losses) - 1], [run.stability_limit] * 2)
         k = int(np.flatnonzero(seen)[-1])
         ups = int(np.sum(np.diff(run.losses[: step + 1]) > 0))
-        return (f"α = {lr}, step {step}: loss {run.losses[step]:.4g}, which went <b>up</b> at {ups} of the {step} "
-                f"steps so far; sharpness {run.sharpness[k]:.3g} (measured at step {run.sharpness_steps[k]}) = "
-                f"<b>{run.sharpness[k] / run.stability_limit:.0%} of 2/α = {run.stability_limit:.3g}</b>.")
+        return (
+            f"α = {lr}, step {step}: loss {run.losses[step]:.4g}, which went <b>up</b> at {ups} of the {step} "
+            f"steps so far; sharpness {run.sharpness[k]:.3g} (measured at step {run.sharpness_steps[k]}) = "
+            f"<b>{run.sharpness[k] / run.stability_limit:.0%} of 2/α = {run.stability_limit:.3g}</b>."
+        )

@@ -41,7 +41,9 @@ def graded(tmp_path_factory):
     # Every kind of hand-in, once (the right answer each of its three ways), on lesson 01 cut to its
     # Setup and exercise cells: the same grading path in a third of the time (the whole lesson's
     # class of 30 is benchmarks/grading.py's). A cell of the short lesson takes under 2 s: 10 s is ample.
-    lesson = synthetic_class.short_lesson(ROOT / "notebooks" / f"{LESSON}.ipynb", top / f"{LESSON}.ipynb")
+    lesson = synthetic_class.short_lesson(
+        ROOT / "notebooks" / f"{LESSON}.ipynb", top / f"{LESSON}.ipynb"
+    )
     autograde.release(course, [lesson], cell_timeout=10)
     outside = (
         top / "outside"

@@ -126,8 +126,7 @@ def lab(tmp_path_factory):
     work = tmp_path_factory.mktemp("lab")
     (work / "notebooks").mkdir()
     explorers = {
-        n: _explorer_slice(_lesson_path(n), work / "notebooks" / f"{n}.ipynb")
-        for n in LESSONS
+        n: _explorer_slice(_lesson_path(n), work / "notebooks" / f"{n}.ipynb") for n in LESSONS
     }
     port, token = _free_port(), secrets.token_hex(16)
     env = dict(
@@ -249,8 +248,10 @@ def test_explorers_redraw_then_survive_save_close_and_reopen(lab, browser, lesso
         # Wait for the widget manager to restore what the notebook saved, or to give up on it.
         explorers, lost = page.locator(EXPLORER), page.get_by_text("model not found")
         deadline = time.time() + 60
-        while time.time() < deadline and not lost.count() and not (
-            explorers.count() == expected and _pictures_loaded(explorers)
+        while (
+            time.time() < deadline
+            and not lost.count()
+            and not (explorers.count() == expected and _pictures_loaded(explorers))
         ):
             page.wait_for_timeout(200)
         shot = str(ARTIFACTS / f"lesson{lesson}_reopened.png")
@@ -298,7 +299,8 @@ def _open(page, lab, lesson):
     # Idle can show before the server has the session: wait until it lists this notebook's kernel.
     deadline = time.time() + 60
     while time.time() < deadline and not any(
-        session["path"].endswith(f"{lesson}.ipynb") and session["kernel"]["execution_state"] == "idle"
+        session["path"].endswith(f"{lesson}.ipynb")
+        and session["kernel"]["execution_state"] == "idle"
         for session in _api(lab, "/api/sessions")
     ):
         time.sleep(0.2)
@@ -358,7 +360,9 @@ def _show(page, element):
     deadline, top = time.time() + 10, None
     while time.time() < deadline:
         element.evaluate("e => e.scrollIntoView({block: 'start'})")
-        page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        page.evaluate(
+            "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+        )
         now = element.evaluate("e => Math.round(e.getBoundingClientRect().top)")
         if now == top:
             return
@@ -369,7 +373,9 @@ def _pictures_loaded(explorers):
     """Every explorer's <img> has its PNG decoded (its last picture, restored from the notebook)."""
     try:
         return all(
-            explorers.nth(i).locator("img.widget-image").evaluate("i => i.complete && i.naturalWidth > 0")
+            explorers.nth(i)
+            .locator("img.widget-image")
+            .evaluate("i => i.complete && i.naturalWidth > 0")
             for i in range(explorers.count())
         )
     except playwright_api.Error:

@@ -14,8 +14,8 @@ import keras
 import numpy as np
 import pytest
 
-from lrlab import checkers, data, diagnosis, exercises, finder, grading, models, schedules
 from instructor import cells, solutions
+from lrlab import checkers, data, diagnosis, exercises, finder, models, schedules
 from lrlab.checkers import good_lr_window, range_test_curve
 from lrlab.exercises import check
 
@@ -567,7 +567,7 @@ def test_other_right_step_decay_schedules_pass(name):
 
 def test_step_decay_schedule_cases_probe_every_boundary_and_several_steps_per_epoch():
     assert len({spe for _, _, _, spe, _ in checkers._STEP_SCHEDULE_CASES}) >= 3
-    for lr0, f, s, spe, epochs in checkers._STEP_SCHEDULE_CASES:
+    for _, _, s, spe, epochs in checkers._STEP_SCHEDULE_CASES:
         steps = checkers._step_schedule_telling_steps(s, spe, epochs)
         drops = range(s * spe, spe * epochs, s * spe)
         assert len(drops) >= 2  # at least two drops inside the budget
@@ -810,7 +810,7 @@ def test_sound_classify_curve_readers_pass(name):
 
 
 def test_classify_curve_hints_point_at_the_case_not_the_code():
-    for curve, _, hint in checkers._CURVE_CASES:
+    for _, _, hint in checkers._CURVE_CASES:
         assert not any(
             code in hint for code in ("np.", "isfinite", "isnan", "return", "==", "diff(", "if ")
         ), hint
@@ -1709,7 +1709,8 @@ WRONG_WSD = [
         "cosine cooldown instead of linear",
         _wsd_variant(
             "cool = ops.clip((end - step) / self.decay_steps, 0.0, 1.0)",
-            "cool = 0.5 * (1 + ops.cos(3.141592653589793 * ops.clip((step - end + self.decay_steps) / self.decay_steps, 0.0, 1.0)))",
+            "cool = 0.5 * (1 + ops.cos(3.141592653589793 * ops.clip((step - end + "
+            "self.decay_steps) / self.decay_steps, 0.0, 1.0)))",
         ),
         "cooldown is linear",
     ),

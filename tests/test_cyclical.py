@@ -8,7 +8,6 @@ import pytest
 
 from lrlab import cyclical
 
-
 # ---- triangular (Smith 2015) ----------------------------------------------------------------
 
 

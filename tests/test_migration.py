@@ -39,7 +39,7 @@ def test_outcome_reports_the_first_warning_and_shortens_errors():
     import warnings
 
     def warns():
-        warnings.warn("careful. more text", UserWarning)
+        warnings.warn("careful. more text", UserWarning, stacklevel=2)
         return 3
 
     assert migration.outcome(warns) == "works (3); UserWarning: careful"

@@ -1,4 +1,5 @@
-"""Setup files agree with each other, `pip install lrlab` works on its own, and notebooks are stored the way strict nbval needs."""
+"""Setup files agree with each other, `pip install lrlab` works on its own, and notebooks are
+stored the way strict nbval needs."""
 
 import json
 import os
@@ -146,7 +147,8 @@ def test_the_wheel_requires_only_what_lrlab_needs_at_run_time(wheel):
 
 
 def _memory_backed_tmp(needed=4e9):
-    """Linux's /dev/shm when it has room: the venv is 1.7 GB (TensorFlow), written then deleted. Else None (the usual temp dir)."""
+    """Linux's /dev/shm when it has room: the venv is 1.7 GB (TensorFlow), written then deleted.
+    Else None (the usual temp dir)."""
     shm = pathlib.Path("/dev/shm")
     try:
         return (
@@ -322,7 +324,6 @@ def test_the_wheel_holds_no_solutions_nor_hidden_cases(wheel):
     """The reference solutions and hidden cases live in instructor/, which students never install."""
     sys.path.insert(0, str(ROOT))
     from instructor import cells
-
     from lrlab import exercises
 
     with zipfile.ZipFile(wheel) as archive:

@@ -37,7 +37,10 @@ def kernel_peak_mb(client):
         status = pathlib.Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
-    return next((int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")), None)
+    return next(
+        (int(line.split()[1]) / 1024 for line in status.splitlines() if line.startswith("VmHWM:")),
+        None,
+    )
 
 
 def execute(path):
@@ -53,7 +56,9 @@ def execute(path):
         resources={"metadata": {"path": str(pathlib.Path(path).parent)}},
     )
     client.km = client.create_kernel_manager()
-    if zmq.has("curve"):  # encrypted kernel traffic, and no "running over TCP without encryption" warning
+    if zmq.has(
+        "curve"
+    ):  # encrypted kernel traffic, and no "running over TCP without encryption" warning
         client.km.transport_encryption = "auto"
     peak = {}
 
@@ -90,7 +95,13 @@ def refresh_generated(paths, folder=navigation.NOTEBOOKS):
     """
     items = navigation.lessons(folder)
     lessons = {path.resolve() for path, *_ in items}
-    selected = list({pathlib.Path(p).resolve(): pathlib.Path(p) for p in paths if pathlib.Path(p).resolve() in lessons}.values())
+    selected = list(
+        {
+            pathlib.Path(p).resolve(): pathlib.Path(p)
+            for p in paths
+            if pathlib.Path(p).resolve() in lessons
+        }.values()
+    )
     others = [str(p) for p in paths if pathlib.Path(p).resolve() not in lessons]
     if others:
         print(f"not a lesson in {folder}, executed as it is: {' '.join(others)}")
@@ -112,7 +123,9 @@ def refresh_generated(paths, folder=navigation.NOTEBOOKS):
 
 def main(argv):
     scratch = "--scratch" in argv
-    paths = [arg for arg in argv if arg != "--scratch"] or sorted(map(str, navigation.NOTEBOOKS.glob("[0-9]*.ipynb")))
+    paths = [arg for arg in argv if arg != "--scratch"] or sorted(
+        map(str, navigation.NOTEBOOKS.glob("[0-9]*.ipynb"))
+    )
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     if not scratch:

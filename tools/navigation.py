@@ -40,10 +40,12 @@ def lessons(folder=NOTEBOOKS):
         nb = nbformat.read(path, as_version=4)
         title, summary = path.stem, ""
         for cell in nb.cells:
-            heading = re.search(r"^# (.+)$", cell.source, re.M) if cell.cell_type == "markdown" else None
+            heading = (
+                re.search(r"^# (.+)$", cell.source, re.M) if cell.cell_type == "markdown" else None
+            )
             if heading and "lrlab" not in cell.metadata:
                 title = heading.group(1).strip()
-                rest = cell.source[heading.end():].strip().split("\n\n")[0]
+                rest = cell.source[heading.end() :].strip().split("\n\n")[0]
                 summary = " ".join(rest.split())
                 break
         found.append((path, nb, title, summary))
@@ -52,7 +54,9 @@ def lessons(folder=NOTEBOOKS):
 
 def check_repository(repository):
     if repository and not re.fullmatch(r"[\w.-]+/[\w.-]+", repository):
-        raise ValueError(f'`repository` must be "owner/name" on GitHub or empty. Received: repository={repository!r}')
+        raise ValueError(
+            f'`repository` must be "owner/name" on GitHub or empty. Received: repository={repository!r}'
+        )
 
 
 def colab_url(repository, branch, name):
@@ -65,11 +69,13 @@ def binder_url(repository, branch, name):
 
 def nbgitpuller_url(hub, repository, branch, name):
     """A hub link that clones (or, clicked again, merges updates into) the course, then opens `name`."""
-    query = urllib.parse.urlencode({
-        "repo": f"https://github.com/{repository}",
-        "branch": branch,
-        "urlpath": f"lab/tree/{repository.split('/')[1]}/notebooks/{name}",
-    })
+    query = urllib.parse.urlencode(
+        {
+            "repo": f"https://github.com/{repository}",
+            "branch": branch,
+            "urlpath": f"lab/tree/{repository.split('/')[1]}/notebooks/{name}",
+        }
+    )
     return f"{hub}/hub/user-redirect/git-pull?{query}"
 
 
@@ -125,7 +131,9 @@ def readme_launch_block(items, repository, branch):
 
 def refresh_colab_cell(nb, repository, branch):
     """Insert, update or remove the Colab install cell; return True if the notebook changed."""
-    index = next((i for i, c in enumerate(nb.cells) if c.metadata.get("lrlab", {}).get("colab")), None)
+    index = next(
+        (i for i, c in enumerate(nb.cells) if c.metadata.get("lrlab", {}).get("colab")), None
+    )
     if not repository:
         if index is None:
             return False
@@ -134,7 +142,9 @@ def refresh_colab_cell(nb, repository, branch):
     source = colab_install_source(repository, branch)
     if index is None:
         first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
-        nb.cells.insert(first_code, nbformat.v4.new_code_cell(source, metadata={"lrlab": {"colab": True}}))
+        nb.cells.insert(
+            first_code, nbformat.v4.new_code_cell(source, metadata={"lrlab": {"colab": True}})
+        )
         return True
     if nb.cells[index].source == source:
         return False

@@ -30,11 +30,23 @@ def _wanted(nb):
         exercise_id = cell.metadata.get("lrlab", {}).get("exercise")
         if not exercise_id:
             continue
-        yield cell, cells.student_source(exercise_id), {"exercise": exercise_id}, cells.exercise_metadata(exercise_id)
+        yield (
+            cell,
+            cells.student_source(exercise_id),
+            {"exercise": exercise_id},
+            cells.exercise_metadata(exercise_id),
+        )
         follower = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
-        if follower is not None and (follower.metadata.get("lrlab", {}).get("check") == exercise_id
-                                     or cells.check_cell_of(follower, exercise_id)):
-            yield follower, cells.check_source(exercise_id), {"check": exercise_id}, cells.check_metadata(exercise_id)
+        if follower is not None and (
+            follower.metadata.get("lrlab", {}).get("check") == exercise_id
+            or cells.check_cell_of(follower, exercise_id)
+        ):
+            yield (
+                follower,
+                cells.check_source(exercise_id),
+                {"check": exercise_id},
+                cells.check_metadata(exercise_id),
+            )
 
 
 def stale_cells(paths):
@@ -42,15 +54,20 @@ def stale_cells(paths):
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         for cell, source, lrlab_meta, nbgrader_meta in _wanted(nb):
-            if (cell.source != source or cell.metadata.get("nbgrader") != nbgrader_meta
-                    or any(cell.metadata.get("lrlab", {}).get(k) != v for k, v in lrlab_meta.items())):
+            if (
+                cell.source != source
+                or cell.metadata.get("nbgrader") != nbgrader_meta
+                or any(cell.metadata.get("lrlab", {}).get(k) != v for k, v in lrlab_meta.items())
+            ):
                 yield path, nb, cell, source, lrlab_meta, nbgrader_meta
 
 
 def main(argv):
     """Sync (or with --check, only list) the exercise cells of the notebooks named in argv, else of every lesson."""
     check_only = "--check" in argv
-    paths = [pathlib.Path(arg) for arg in argv if not arg.startswith("--")] or sorted(NOTEBOOKS.glob("[0-9]*.ipynb"))
+    paths = [pathlib.Path(arg) for arg in argv if not arg.startswith("--")] or sorted(
+        NOTEBOOKS.glob("[0-9]*.ipynb")
+    )
     stale = list(stale_cells(paths))
     for path, nb, cell, source, lrlab_meta, nbgrader_meta in stale:
         what = next(iter(lrlab_meta.items()))

@@ -27,10 +27,23 @@ def build(folder=WHEELHOUSE):
     folder.mkdir(parents=True, exist_ok=True)
     runtime = [r for r in requires("lrlab") if "extra ==" not in r]
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--progress-bar", "off",
-         "-c", str(ROOT / "tools" / "constraints.txt"), "--wheel-dir", str(folder),
-         *runtime, "setuptools>=77"],
-        check=True, timeout=1800,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--progress-bar",
+            "off",
+            "-c",
+            str(ROOT / "tools" / "constraints.txt"),
+            "--wheel-dir",
+            str(folder),
+            *runtime,
+            "setuptools>=77",
+        ],
+        check=True,
+        timeout=1800,
     )
     (folder / STAMP).write_text("pip wheel finished\n")
 
