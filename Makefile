@@ -74,8 +74,9 @@ $(LAB_OVERRIDES): tools/jupyterlab-overrides.json | $(STAMP)
 	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
 
 # Two workers (pytest-xdist), one per core; --dist loadscope keeps a notebook's cells (and a module's
-# shared fixtures) on one worker, in order. PYTEST_ARGS passes more (benchmarks/test_suite.py uses it).
-XDIST := -n 2 --dist loadscope
+# shared fixtures) on one worker, in order, and --no-loadscope-reorder keeps the longest-first
+# order tests/conftest.py gives them. PYTEST_ARGS passes more (benchmarks/test_suite.py uses it).
+XDIST := -n 2 --dist loadscope --no-loadscope-reorder
 test: install ## The full suite (what .ci/run runs): every test, strict nbval on every lesson, the class, the browser.
 	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 

@@ -7,6 +7,8 @@ autograder calls it in a fresh process (`instructor.cleanroom`), where nothing t
 other cells did can have rebound `check`, `lrlab` or NumPy.
 """
 
+import dataclasses
+
 import numpy as np
 
 from lrlab import exercises, landscapes, schedules
@@ -48,9 +50,7 @@ def verify(exercise_id, answer):
     verify_hidden = exercises.numeric_cases(
         exercise_id, [(args, expected, _HINT) for args, expected in cases]
     )
-    spec = exercises.Exercise(
-        exercise_id, verify_hidden, hidden.kind, hidden.timeout, hidden.answer_name
-    )
+    spec = dataclasses.replace(hidden, verify=verify_hidden)
     exercises.EXERCISES[exercise_id] = spec
     try:
         hidden_result = exercises.check(exercise_id, answer)

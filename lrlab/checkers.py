@@ -44,7 +44,7 @@ def _first_problem(stages, *args):
 
 _w = np.array([0.5, -1.0, 2.0])
 _g = np.array([0.2, -0.4, 1.0])
-exercise("sgd_step")(
+exercise("sgd_step", off=["lrlab.landscapes.gradient_descent"])(
     numeric_cases(
         "sgd_step",
         [
@@ -97,7 +97,7 @@ def _stable_lr_hint(lr, c):
     )
 
 
-@exercise("largest_stable_lr")
+@exercise("largest_stable_lr", off=["lrlab.landscapes.stability_limit"])
 def _verify_largest_stable_lr(call):
     for c in _STABLE_LR_CURVATURES:
         where = describe_call("largest_stable_lr", (c,))
@@ -112,7 +112,10 @@ def _verify_largest_stable_lr(call):
 # Hints point at what the failing case tests, never at the expression that passes it.
 
 _LR0 = 0.1
-exercise("time_based_decay")(
+exercise(
+    "time_based_decay",
+    off=["lrlab.schedules.time_based_decay", "lrlab.keras_schedules.time_based_decay_schedule"],
+)(
     numeric_cases(
         "time_based_decay",
         [
@@ -145,7 +148,9 @@ exercise("time_based_decay")(
     )
 )
 
-exercise("step_decay")(
+exercise(
+    "step_decay", off=["lrlab.schedules.step_decay", "lrlab.keras_schedules.step_decay_schedule"]
+)(
     numeric_cases(
         "step_decay",
         [
@@ -196,7 +201,10 @@ exercise("step_decay")(
     )
 )
 
-exercise("exponential_decay")(
+exercise(
+    "exponential_decay",
+    off=["lrlab.schedules.exponential_decay", "lrlab.keras_schedules.exponential_decay_schedule"],
+)(
     numeric_cases(
         "exponential_decay",
         [
@@ -327,7 +335,7 @@ def _step_schedule_values(schedule, case, where):
     return None
 
 
-@exercise("step_decay_schedule", timeout=10.0)
+@exercise("step_decay_schedule", timeout=10.0, off=["lrlab.keras_schedules.step_decay_schedule"])
 def _verify_step_decay_schedule(call):
     for case in _STEP_SCHEDULE_CASES:
         where = _step_schedule_where(case)
@@ -443,7 +451,7 @@ def _log_uniform_uses_only_rng(call, case):
     return None
 
 
-@exercise("log_uniform")
+@exercise("log_uniform", off=["lrlab.search.log_uniform"])
 def _verify_log_uniform(call):
     stages = [
         _log_uniform_shape_and_range,
@@ -702,7 +710,7 @@ def _curve_accepts(curve, also):
     return (diagnosis.classify_loss_curve(curve),) + tuple(also)
 
 
-@exercise("classify_curve")
+@exercise("classify_curve", off=["lrlab.diagnosis.classify_loss_curve"])
 def _verify_classify_curve(call):
     for curve, also, hint in _CURVE_CASES:
         losses = np.array(curve)
@@ -773,7 +781,13 @@ _WARMUP_GRAPH_HINT = (
 )
 
 
-@exercise("warmup_schedule", kind="class", answer_name="WarmupSchedule", timeout=30.0)
+@exercise(
+    "warmup_schedule",
+    kind="class",
+    answer_name="WarmupSchedule",
+    timeout=30.0,
+    off=["lrlab.keras_schedules.LinearWarmup", "lrlab.schedules.linear_warmup"],
+)
 def _verify_warmup_schedule(call):
     n = _WARMUP[2]
     arguments = dict(zip(["initial_learning_rate", "warmup_target", "warmup_steps"], _WARMUP))
@@ -1227,7 +1241,7 @@ def _pick_lr_why(got, lrs, low, bottom):
     )
 
 
-@exercise("pick_lr")
+@exercise("pick_lr", off=["lrlab.finder.RangeTestResult"])
 def _verify_pick_lr(call):
     for name, (lrs, losses), hint in _PICK_LR_CASES:
         where = f"pick_lr(lrs, losses) on {name} (lrs {lrs[0]:.0e} to {lrs[-1]:.0e})"
@@ -1316,7 +1330,7 @@ def _as_float_list(got, where, n):
     return [float(v) for v in got]
 
 
-@exercise("layerwise_learning_rates")
+@exercise("layerwise_learning_rates", off=["lrlab.fine_tuning.layerwise_decay"])
 def _verify_layerwise_learning_rates(call):
     for args, hint in _LAYERWISE_CASES:
         where = describe_call("layerwise_learning_rates", args)
@@ -1572,7 +1586,13 @@ def _wsd_values_at_the_telling_steps(schedule, case):
     return mismatch(f"{name}({step})", _wsd_lr(case, step), lr[step], hint)
 
 
-@exercise("wsd_schedule", kind="class", answer_name="WSDSchedule", timeout=30.0)
+@exercise(
+    "wsd_schedule",
+    kind="class",
+    answer_name="WSDSchedule",
+    timeout=30.0,
+    off=["lrlab.keras_schedules.WarmupStableDecay", "lrlab.schedules.warmup_stable_decay"],
+)
 def _verify_wsd_schedule(call):
     built = [call(*case) for case in _WSD_CASES]
     problem = _is_a_schedule(built[0])

@@ -16,12 +16,17 @@ Each exercise is a `verify(call)` function registered under its id with `exercis
 message for the first failure.
 """
 
+import contextlib
 import ctypes
 import dataclasses
+import importlib
+import inspect
 import math
 import numbers
 import signal
+import sys
 import threading
+import types
 
 import numpy as np
 
@@ -34,6 +39,7 @@ __all__ = [
     "NOT_ATTEMPTED",
     "NotAttempted",
     "PASSED",
+    "ShortcutUsed",
     "TimedOut",
     "as_number",
     "check",
@@ -78,6 +84,8 @@ class Exercise:
     kind: str = "function"  # what the student hands in: "function" or "class"
     timeout: float = 3.0  # seconds per call of the student's code
     answer_name: str = ""  # the name the notebook cell defines; the id when empty
+    # Dotted names of the lrlab objects that answer this exercise: off while it is checked.
+    off: tuple = ()
 
     @property
     def name(self):
@@ -87,11 +95,14 @@ class Exercise:
 EXERCISES = {}
 
 
-def exercise(exercise_id, kind="function", timeout=3.0, answer_name=""):
-    """Register `verify(call)` as the checker for `exercise_id`."""
+def exercise(exercise_id, kind="function", timeout=3.0, answer_name="", off=()):
+    """Register `verify(call)` as the checker for `exercise_id`; `off` names the lrlab objects
+    (e.g. "lrlab.search.log_uniform") a student's answer may not be, subclass, wrap or call."""
 
     def register(verify):
-        EXERCISES[exercise_id] = Exercise(exercise_id, verify, kind, timeout, answer_name)
+        EXERCISES[exercise_id] = Exercise(
+            exercise_id, verify, kind, timeout, answer_name, tuple(off)
+        )
         return verify
 
     return register
@@ -103,6 +114,13 @@ class Failure(Exception):
 
 class NotAttempted(Exception):
     """The student's code still raises the stub's `NotImplementedError`."""
+
+
+class ShortcutUsed(BaseException):
+    """The student's code called an object that is off while its exercise is checked.
+
+    A BaseException, so a student's `except Exception` cannot swallow it.
+    """
 
 
 class TimedOut(BaseException):
@@ -183,7 +201,10 @@ def guarded(where, fn, *args, timeout=30.0, hint="", timeout_hint="", first_line
         Failure: if `fn` times out or raises anything else; the message is the verdict.
     """
     try:
-        return run_with_timeout(fn, args, timeout)
+        with _off_limits():
+            return run_with_timeout(fn, args, timeout)
+    except ShortcutUsed as used:
+        raise Failure(_off_message(str(used))) from None
     except TimedOut:
         raise Failure(
             f"{where} did not finish within {timeout:g} s. {timeout_hint}".rstrip()
@@ -191,6 +212,9 @@ def guarded(where, fn, *args, timeout=30.0, hint="", timeout_hint="", first_line
     except NotImplementedError:
         raise NotAttempted() from None
     except Exception as error:  # the student's bug, reported as a verdict
+        used = _shortcut_within(error)  # TensorFlow re-raises errors from traced code as its own
+        if used:
+            raise Failure(_off_message(used)) from None
         raise Failure(
             f"{where} raised {error_text(error, first_line_only)}. {hint}".rstrip()
         ) from None
@@ -221,6 +245,9 @@ def check(exercise_id, answer):
             FAILED,
             f"expected your {spec.kind} `{spec.name}`, got {type(answer).__name__} {short(answer)}.",
         )
+    borrowed = _borrowed(spec, answer)
+    if borrowed:
+        return CheckResult(exercise_id, FAILED, borrowed)
 
     def call(*args):
         return guarded(
@@ -233,6 +260,8 @@ def check(exercise_id, answer):
             first_line_only=False,
         )
 
+    global _CHECKING
+    outer, _CHECKING = _CHECKING, spec
     try:
         problem = spec.verify(call)
     except NotAttempted:
@@ -243,9 +272,104 @@ def check(exercise_id, answer):
         )
     except Failure as failure:
         return CheckResult(exercise_id, FAILED, str(failure))
+    finally:
+        _CHECKING = outer
     if problem:
         return CheckResult(exercise_id, FAILED, problem)
     return CheckResult(exercise_id, PASSED, "all cases match. Well done!")
+
+
+# ---- the answer must be the student's own ------------------------------------------------
+# While an exercise is checked, the lrlab objects that answer it (`Exercise.off`) are off: an
+# answer that is one, or subclasses one, is refused outright; one that calls one (directly, through
+# an alias imported earlier, or wrapped) meets a function whose code raises ShortcutUsed, for as
+# long as the student's code runs under `guarded`. The checkers' own calls run outside it.
+
+_CHECKING = None  # the Exercise being checked, while `check` runs
+_MARK = "is off while this exercise is checked"
+
+
+def _resolve(dotted):
+    module, _, name = dotted.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+def _off_names(spec):
+    """`spec.off`, plus the instructor's reference solution once anything has imported it (only a
+    course checkout run from its root can): an answer that calls it is not the student's own."""
+    loaded = "instructor.solutions" in sys.modules
+    return spec.off + ((f"instructor.solutions.{spec.name}",) if loaded else ())
+
+
+def _off_message(dotted, spec=None):
+    name = (spec or _CHECKING).name
+    return f"this exercise asks you to write {name} yourself; `{dotted}` {_MARK}."
+
+
+def _borrowed(spec, answer):
+    """The verdict when `answer` is not the student's own (an off object, a subclass of one, or
+    the instructor's reference solution); else None."""
+    if str(getattr(answer, "__module__", "")).split(".")[0] == "instructor":
+        return (
+            f"this is the instructor's reference solution (`{answer.__module__}.{spec.name}`); "
+            f"the exercise asks you to write {spec.name} yourself."
+        )
+    for dotted in _off_names(spec):
+        obj, unwrapped = _resolve(dotted), inspect.unwrap(answer) if callable(answer) else answer
+        same_code = getattr(unwrapped, "__code__", None) is getattr(obj, "__code__", False)
+        subclass = isinstance(answer, type) and isinstance(obj, type) and issubclass(answer, obj)
+        if unwrapped is obj or same_code or subclass:
+            return _off_message(dotted, spec)
+    return None
+
+
+def _raiser(dotted):
+    """A function whose code raises ShortcutUsed(dotted), whatever module's globals it runs in."""
+    source = (
+        "def off(*args, **kwargs):\n"
+        f"    raise __import__('lrlab.exercises').exercises.ShortcutUsed({dotted!r})\n"
+    )
+    namespace = {}
+    exec(compile(source, f"<off: {dotted}>", "exec"), namespace)
+    return namespace["off"]
+
+
+@contextlib.contextmanager
+def _off_limits():
+    """While the student's code runs for `_CHECKING`, its off objects raise ShortcutUsed."""
+    spec, restore = _CHECKING, []
+    try:
+        for dotted in _off_names(spec) if spec else ():
+            obj = _resolve(dotted)
+            raiser = _raiser(dotted)
+            if isinstance(obj, type):  # constructing or calling an instance raises
+                for attr in ("__init__", "__call__"):
+                    restore.append((obj, attr, obj.__dict__.get(attr, _MISSING)))
+                    setattr(obj, attr, raiser)
+            elif isinstance(obj, types.FunctionType) and not obj.__code__.co_freevars:
+                restore.append((obj, "__code__", obj.__code__))
+                obj.__code__ = raiser.__code__
+        yield
+    finally:
+        for obj, attr, value in reversed(restore):
+            if value is _MISSING:
+                delattr(obj, attr)
+            else:
+                setattr(obj, attr, value)
+
+
+_MISSING = object()
+
+
+def _shortcut_within(error):
+    """The dotted name of an off object that `error` (or what it wraps) reports; else None."""
+    seen = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, ShortcutUsed):
+            return str(error)
+        error = error.__cause__ or error.__context__
+    return None
 
 
 # ---- comparing results -------------------------------------------------------------------

@@ -22,6 +22,21 @@ def pytest_configure(config):
         config.addinivalue_line("filterwarnings", f"ignore:{message}:DeprecationWarning:{module}")
 
 
+def pytest_collection_modifyitems(config, items):
+    """Longest first, so that `make test`'s two workers finish together: the class and the browser
+    test (minutes each, one per worker), then the notebooks, then the unit tests. A stable sort:
+    each file's tests stay together and in order (pytest-xdist's --dist loadscope
+    --no-loadscope-reorder hands out whole files in this order)."""
+
+    def tier(item):
+        path = str(item.path)
+        if path.endswith(("test_autograde.py", "test_browser.py")):
+            return 0
+        return 1 if path.endswith(".ipynb") else 2
+
+    items.sort(key=tier)
+
+
 @pytest.fixture(autouse=True)
 def _seeded():
     import keras

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from instructor import cells, solutions
-from lrlab import checkers, data, diagnosis, exercises, finder, models, schedules
+from lrlab import checkers, data, diagnosis, exercises, models, schedules
 from lrlab.checkers import good_lr_window, range_test_curve
 from lrlab.exercises import check
 
@@ -60,13 +60,6 @@ def each_exercise():
         pytest.param(e, marks=SLOW if e in TRAINING_CHECKERS else ())
         for e in sorted(exercises.EXERCISES)
     ]
-
-
-@pytest.mark.parametrize("exercise_id", each_exercise())
-def test_reference_solution_passes(exercise_id):
-    answer = getattr(solutions, exercises.EXERCISES[exercise_id].name)
-    result = check(exercise_id, answer)
-    assert result.passed, result
 
 
 @pytest.mark.parametrize("exercise_id", each_exercise())
@@ -198,9 +191,15 @@ def _curve_demands_99_percent(losses):
     return _curve_rules(losses, min_drop=0.99)
 
 
+def _reference_curve_reader(losses):
+    # The reference solution as a student's cell defines it (lrlab's own reader is off while
+    # classify_curve is checked: tests/test_shortcuts.py).
+    return _defined_by(cells.solution_source("classify_curve"), "classify_curve")(losses)
+
+
 def _curve_old_word(losses):
     # The word lesson 03 used to give this label; it now names weights that zig-zag while converging.
-    label = diagnosis.classify_loss_curve(losses)
+    label = _reference_curve_reader(losses)
     return "oscillating" if label == "unstable" else label
 
 
@@ -419,7 +418,7 @@ WRONG = {
         "absolute thresholds, not relative to the first loss": _curve_absolute_thresholds,
         "good only if 99% of the loss is gone": _curve_demands_99_percent,
         "the old word 'oscillating'": _curve_old_word,
-        "capitalised labels": lambda losses: diagnosis.classify_loss_curve(losses).capitalize(),
+        "capitalised labels": lambda losses: _reference_curve_reader(losses).capitalize(),
         "always good": lambda losses: "good",
         "always unstable": lambda losses: "unstable",
         "returns a number": lambda losses: 1,
@@ -553,9 +552,6 @@ RIGHT_STEP_SCHEDULES = {
     "PiecewiseConstantDecay with boundaries past the budget": lambda *case: _piecewise(
         *case, drops=40
     ),
-    "lrlab.keras_schedules.step_decay_schedule": lambda lr0, f, s, spe, epochs: __import__(
-        "lrlab.keras_schedules"
-    ).keras_schedules.step_decay_schedule(lr0, f, s, spe),
     "a LearningRateSchedule subclass": _step_decay_subclass,
 }
 
@@ -610,9 +606,6 @@ RIGHT_LOG_UNIFORMS = {
         math.exp(rng.uniform(math.log(low), math.log(high))) for _ in range(n)
     ],
     "sorted": lambda low, high, n, rng: np.sort(np.exp(rng.uniform(np.log(low), np.log(high), n))),
-    "the library's": lambda low, high, n, rng: __import__("lrlab.search").search.log_uniform(
-        low, high, n, rng
-    ),
 }
 
 
@@ -799,7 +792,6 @@ RIGHT_CURVE_READERS = {
     "good only after a 50% drop": lambda losses: _curve_rules(losses, min_drop=0.5),
     "largest single climb instead of the climbs' share": _curve_largest_single_rise,
     "counts rising epochs, spike above 1.5x diverged": _curve_counts_rising_epochs,
-    "the library's reader": diagnosis.classify_loss_curve,
 }
 
 
@@ -865,10 +857,6 @@ RIGHT_PICKS = {
         _finite(lrs, losses)[0][np.argmin(np.diff(_finite(lrs, losses)[1]))]
     ),
     "steepest with nanargmin": lambda lrs, losses: float(lrs[np.nanargmin(np.gradient(losses))]),
-    "finder valley": lambda lrs, losses: finder.RangeTestResult(lrs, losses).suggestion("valley"),
-    "finder steepest": lambda lrs, losses: finder.RangeTestResult(lrs, losses).suggestion(
-        "steepest"
-    ),
 }
 
 

@@ -9,7 +9,7 @@ import threading
 import numpy as np
 import pytest
 
-from instructor import solutions
+from instructor import cells, solutions
 from lrlab import exercises
 from lrlab.exercises import check
 
@@ -91,8 +91,10 @@ def test_timeout_works_off_the_main_thread_too(monkeypatch):
     assert "did not finish" in box["result"].message
     assert threading.active_count() == before  # the runaway loop was stopped, not left spinning
     box.clear()
+    namespace = {}
+    exec(cells.solution_source("sgd_step"), namespace)  # the reference, as a student's cell
     worker = threading.Thread(
-        target=lambda: box.update(result=check("sgd_step", solutions.sgd_step))
+        target=lambda: box.update(result=check("sgd_step", namespace["sgd_step"]))
     )
     worker.start()
     worker.join(5)
