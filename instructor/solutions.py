@@ -66,8 +66,6 @@ def keras2_to_keras3(kwargs):
     """Return Keras 3 optimizer arguments for the Keras 2 ones in the dict `kwargs`
     (e.g. {"lr": 0.1, "decay": 0.01, "momentum": 0.9}), without changing `kwargs`."""
     ### BEGIN SOLUTION
-    import keras
-
     new = dict(kwargs)  # a copy: never change the caller's dict
     if "lr" in new:
         new["learning_rate"] = new.pop("lr")
@@ -201,8 +199,6 @@ def step_decay_schedule(initial_lr, factor, step_size, steps_per_epoch, epochs):
 def plan_learning_rate(steps_per_epoch, epochs):
     """Return a NEW Keras optimizer, learning rate and schedule included, for training a model you
     have not seen for `epochs` epochs of `steps_per_epoch` batches each (see lesson 07)."""
-    import keras
-
     ### BEGIN SOLUTION
     # Adam, one epoch of linear warm-up to 1e-2, then a cosine decay to zero at the last step.
     # (CosineDecay's decay runs *after* the warm-up, so it gets the remaining epochs - 1 epochs.)
@@ -220,8 +216,6 @@ def resume_training(checkpoint_path, x, y, batch_size, initial_epoch, epochs, ca
     """Continue a run from the `.keras` file at `checkpoint_path` (saved after `initial_epoch`
     epochs) until epoch `epochs`, on (x, y) with `batch_size`, giving `callbacks` to `fit`, so
     every step uses the learning rate an uninterrupted run would. Return the trained model."""
-    import keras
-
     ### BEGIN SOLUTION
     # The whole model: weights, the compiled optimizer and its step counter (so its schedule
     # continues), and `initial_epoch` so epoch-indexed callbacks continue too.

@@ -1294,8 +1294,8 @@ def _layerwise_hint(got, args, default):
         wrong = [base * decay ** (n - 1 - i + shift) for i in range(n)]
         if decay != 1 and np.allclose(got, wrong, rtol=1e-6, atol=0):
             return (
-                "the depth is off by one: the last layer, i = num_layers - 1, gets "
-                "base_lr * decay ** 0 = base_lr."
+                "the depth is off by one: the last layer, i = num_layers - 1 (the head), "
+                "gets base_lr itself, and each layer below it one more factor of decay."
             )
     return default
 
@@ -1520,17 +1520,20 @@ def _wsd_hint(lr, case):
     if step <= w:
         if _close(lr[w - 1], peak) and _close(lr[0], peak / w):
             return step, (
-                "the peak is reached one step early: at step warmup_steps - 1 the warm-up is not over "
-                "(use step / warmup_steps)."
+                "the peak is reached one step early: at step warmup_steps - 1 the warm-up is not "
+                "over yet; the LR reaches the peak exactly at step warmup_steps."
             )
         if not _close(lr[w], peak) and _close(lr[w + 1], peak):
             return step, (
-                "the peak is reached one step late: it must be reached exactly at step warmup_steps "
-                "(step / warmup_steps, not step / (warmup_steps + 1))."
+                "the peak is reached one step late: it must be reached exactly at step warmup_steps, "
+                "not one step after."
             )
         if step == 0:
             return step, "at step 0 the LR is 0: the warm-up starts from 0."
-        return step, "during the warm-up the LR is peak_learning_rate * step / warmup_steps."
+        return step, (
+            "during the warm-up the LR climbs in a straight line, from 0 at step 0 to the peak at "
+            "step warmup_steps."
+        )
     if step <= w + s:
         if lr[w + s] > peak * (1 + 1e-5):
             return step, "after the warm-up the LR stays at the peak: cap the ramp at 1."
@@ -1568,8 +1571,8 @@ def _wsd_hint(lr, case):
                 "the LR reaches 0 one step late: it is 0 exactly at step warmup_steps + stable_steps + decay_steps.",
             )
         return step, (
-            "the cooldown is linear: peak_learning_rate * (warmup_steps + stable_steps + decay_steps - step) "
-            "/ decay_steps."
+            "the cooldown falls in a straight line, from the peak at step warmup_steps + stable_steps "
+            "to 0 at step warmup_steps + stable_steps + decay_steps."
         )
     return step, "after the cooldown the LR stays at 0."
 

@@ -23,6 +23,7 @@ import importlib
 import inspect
 import math
 import numbers
+import re
 import signal
 import sys
 import threading
@@ -177,7 +178,13 @@ def error_text(error, first_line_only=False):
     `first_line_only` keeps the first line (160 characters at most)."""
     if not first_line_only:
         return f"{type(error).__name__}: {error}"
-    text = str(error).strip().splitlines()
+    text = [line.strip() for line in str(error).strip().splitlines() if line.strip()]
+    if text and text[0].startswith("in user code"):
+        # TensorFlow's error from traced code: "in user code:", the file and line, the code, then
+        # the error that was raised there ("TypeError: ..."), which is what the student needs.
+        raised = [line for line in text if re.match(r"^[A-Z]\w*(Error|Exception): ", line)]
+        if raised:
+            return f"{type(error).__name__} in graph mode: {raised[-1][:160]}"
     return f"{type(error).__name__}: {text[0][:160]}" if text else type(error).__name__
 
 
@@ -216,7 +223,7 @@ def guarded(where, fn, *args, timeout=30.0, hint="", timeout_hint="", first_line
         if used:
             raise Failure(_off_message(used)) from None
         raise Failure(
-            f"{where} raised {error_text(error, first_line_only)}. {hint}".rstrip()
+            f"{where} raised {error_text(error, first_line_only).rstrip('.')}. {hint}".rstrip()
         ) from None
 
 

@@ -142,3 +142,17 @@ def test_importing_exercises_registers_every_checker_without_tensorflow():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == [str(len(exercises.EXERCISES)), "False"]
+
+
+def test_an_error_from_graph_mode_names_the_error_raised_in_the_students_code():
+    import tensorflow as tf
+
+    @tf.function
+    def traced(step):
+        return tf.cast(step, tf.float32) * tf.constant(2, tf.int64)  # float * int: TypeError
+
+    with pytest.raises(exercises.Failure) as failure:
+        exercises.guarded("WSDSchedule(...)(3) in graph mode", traced, tf.constant(3))
+    message = str(failure.value)
+    assert "in user code" not in message and "in graph mode: TypeError:" in message, message
+    assert len(message) < 400

@@ -71,11 +71,15 @@ def graded(tmp_path_factory):
     )
     before = {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
     out = _run_check(*paths)
-    rows = {
-        line.split()[0]: line
-        for line in out.stdout.splitlines()
-        if line.split()[:1] and line.split()[0].endswith(".ipynb")
-    }
+    rows, name = {}, None  # each notebook's row, and its reason indented on the lines below
+    for line in out.stdout.splitlines():
+        if line.split()[:1] and line.split()[0].endswith(".ipynb"):
+            name = line.split()[0]
+            rows[name] = line
+        elif name and line.startswith("    "):
+            rows[name] += " " + line.strip()
+        else:
+            name = None
     return {"out": out, "rows": rows, "paths": paths, "before": before}
 
 
@@ -104,10 +108,16 @@ def test_the_terminal_table_has_no_tensorflow_warnings_and_terminal_wording(grad
     out = graded["out"]
     assert "passed" in graded["rows"]["solved_06.ipynb"], out.stdout + out.stderr
     assert "AutoGraph" not in out.stdout + out.stderr and "WARNING" not in out.stdout + out.stderr
-    assert (
-        "run this cell" not in out.stdout
-        and "save the notebook" in graded["rows"]["untouched.ipynb"]
-    )
+    words = " ".join(out.stdout.split())  # the advice is wrapped at 100 columns
+    assert "run this cell" not in words and "save the notebook" in words
+    assert "not attempted" in graded["rows"]["untouched.ipynb"]
+
+
+@pytest.mark.slow
+def test_the_table_has_a_header_and_fits_100_columns(graded):
+    lines = graded["out"].stdout.splitlines()
+    assert lines[0].split() == ["notebook", "exercise", "verdict"]
+    assert max(map(len, lines)) <= 100
 
 
 @pytest.mark.slow
