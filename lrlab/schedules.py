@@ -292,7 +292,7 @@ def cosine_decay_restarts(step, initial_lr, first_decay_steps, t_mul=2.0, m_mul=
     if t_mul == 1:
         i = floor(done); done = done - i
     else:                                            # cycle lengths 1, t_mul, t_mul**2, ...
-        i = floor(log(1 - done * (1 - t_mul)) / log(t_mul))
+        i = floor(log(1 - done * (1 - t_mul)) / log(t_mul))   # then corrected for rounding
         done = (done - (1 - t_mul**i) / (1 - t_mul)) / t_mul**i
     lr = initial_lr * ((1 - alpha) * 0.5 * m_mul**i * (1 + cos(pi * done)) + alpha)
     ```
@@ -326,7 +326,12 @@ def cosine_decay_restarts(step, initial_lr, first_decay_steps, t_mul=2.0, m_mul=
         done = done - restart
     else:
         restart = np.floor(np.log(1 - done * (1 - t)) / np.log(t))
-        done = (done - (1 - t**restart) / (1 - t)) / t**restart
+        # At a cycle's first step the logarithm can land just below the whole number (t_mul=3 at
+        # step 121, t_mul=10 at 111): settle on the cycle whose [start, next start) holds the step.
+        start = lambda i: (1 - t**i) / (1 - t)  # noqa: E731  (in first cycles' lengths)
+        restart = np.where(done >= start(restart + 1), restart + 1, restart)
+        restart = np.where(done < start(restart), restart - 1, restart)
+        done = (done - start(restart)) / t**restart
     return _out(lr * _half_cosine(done, a, m**restart), is_scalar)
 
 

@@ -180,6 +180,40 @@ def test_cosine_decay_restarts_matches_keras(t_mul, m_mul, alpha):
     )
 
 
+def _restarts_by_walking(step, lr0, n, t_mul, m_mul, alpha):
+    """An independent reference: walk the cycles one by one, no logarithm."""
+    i, start, length = 0, 0.0, float(n)
+    while step >= start + length:
+        start, length, i = start + length, length * t_mul, i + 1
+    done = (step - start) / length
+    return lr0 * ((1 - alpha) * 0.5 * m_mul**i * (1 + np.cos(np.pi * done)) + alpha)
+
+
+@pytest.mark.parametrize("t_mul", [1.5, 2.0, 3.0, 10.0])
+@pytest.mark.parametrize("first_decay_steps", [1, 3, 7, 10])
+def test_cosine_decay_restarts_restarts_at_every_cycles_first_step(t_mul, first_decay_steps):
+    # The cycle index from a logarithm once rounded just below a whole number at a cycle's first
+    # step (t_mul=3 at step 121, t_mul=10 at 111): the LR stayed at its floor for a step.
+    steps = np.arange(3000)
+    expected = [_restarts_by_walking(k, LR0, first_decay_steps, t_mul, 0.5, 0.1) for k in steps]
+    got = schedules.cosine_decay_restarts(steps, LR0, first_decay_steps, t_mul, 0.5, 0.1)
+    np.testing.assert_allclose(got, expected, rtol=1e-9)
+
+
+@pytest.mark.parametrize("t_mul, first_decay_steps", [(3.0, 1), (10.0, 1), (3.0, 7), (10.0, 3)])
+def test_cosine_decay_restarts_matches_keras_around_each_restart(t_mul, first_decay_steps):
+    import keras
+
+    starts = first_decay_steps * np.cumsum(t_mul ** np.arange(5))  # cycles 1..5 start here
+    steps = sorted({int(s) + d for s in starts if s < 3000 for d in (-1, 0, 1)})
+    schedule = keras.optimizers.schedules.CosineDecayRestarts(LR0, first_decay_steps, t_mul, 0.5)
+    _assert_matches_keras(
+        schedules.cosine_decay_restarts(steps, LR0, first_decay_steps, t_mul, 0.5),
+        _keras_values(schedule, steps),
+        LR0,
+    )
+
+
 def test_cosine_decay_restarts_each_cycle_starts_m_mul_lower():
     lr = schedules.cosine_decay_restarts([0, 90, 270], 0.1, 90, t_mul=2.0, m_mul=0.6, alpha=0.02)
     np.testing.assert_allclose(
