@@ -63,6 +63,21 @@ exec "$@"
 """
 
 
+# The jail's command prefix; the folder to leave writable, then the command, follow it.
+_UNSHARE = (
+    "unshare",
+    "--mount",
+    "--pid",
+    "--fork",
+    "--mount-proc",
+    "--kill-child",
+    "sh",
+    "-c",
+    _JAIL,
+    "jail",
+)
+
+
 def jail(folder):
     """A command prefix that runs a command where it can write only under `folder` and see only its own processes.
 
@@ -72,19 +87,7 @@ def jail(folder):
     """
     if os.geteuid() != 0 or not shutil.which("unshare") or not _jail_works():
         return []
-    return [
-        "unshare",
-        "--mount",
-        "--pid",
-        "--fork",
-        "--mount-proc",
-        "--kill-child",
-        "sh",
-        "-c",
-        _JAIL,
-        "jail",
-        str(folder),
-    ]
+    return [*_UNSHARE, str(folder)]
 
 
 @functools.cache
@@ -92,16 +95,7 @@ def _jail_works():
     try:
         with tempfile.TemporaryDirectory() as folder:
             probe = [
-                "unshare",
-                "--mount",
-                "--pid",
-                "--fork",
-                "--mount-proc",
-                "--kill-child",
-                "sh",
-                "-c",
-                _JAIL,
-                "jail",
+                *_UNSHARE,
                 folder,
                 "sh",
                 "-c",
