@@ -134,7 +134,8 @@ def one_cycle(
         pct_start: A Python float in (0, 1): the share of the cycle spent climbing.
         div_factor: A Python float >= 1: `max_lr / initial_lr`.
         final_div_factor: A Python float >= 1: `initial_lr / final_lr`.
-        anneal: "cos" (half-cosine ramps, the default) or "linear" (Smith's original triangle).
+        anneal: "cos" (half-cosine ramps, the default) or "linear" (two straight ramps, as
+            PyTorch's `anneal_strategy="linear"`; Smith's 1cycle adds a third phase).
 
     Returns:
         The learning rate, a float or an array shaped like `step`.
