@@ -185,7 +185,8 @@ class WSDSchedule(keras.optimizers.schedules.LearningRateSchedule):
 def step_decay_schedule(initial_lr, factor, step_size, steps_per_epoch, epochs):
     """Return a schedule object from `keras.optimizers.schedules` that an optimizer can use for
     `epochs` epochs of `steps_per_epoch` optimizer steps each: at every step it must give the
-    step-decay LR of that step's epoch (`initial_lr`, multiplied by `factor` every `step_size` epochs)."""
+    step-decay LR of that step's epoch (`initial_lr`, multiplied by `factor` every `step_size`
+    epochs)."""
     ### BEGIN SOLUTION
     # A drop every step_size epochs is a drop every step_size * steps_per_epoch optimizer steps;
     # staircase=True keeps the LR flat in between (PiecewiseConstantDecay works too, with

@@ -328,7 +328,7 @@ def cosine_decay_restarts(step, initial_lr, first_decay_steps, t_mul=2.0, m_mul=
         restart = np.floor(np.log(1 - done * (1 - t)) / np.log(t))
         # At a cycle's first step the logarithm can land just below the whole number (t_mul=3 at
         # step 121, t_mul=10 at 111): settle on the cycle whose [start, next start) holds the step.
-        start = lambda i: (1 - t**i) / (1 - t)  # noqa: E731  (in first cycles' lengths)
+        start = lambda i: (1 - t**i) / (1 - t)  # in first cycles' lengths
         restart = np.where(done >= start(restart + 1), restart + 1, restart)
         restart = np.where(done < start(restart), restart - 1, restart)
         done = (done - start(restart)) / t**restart

@@ -265,6 +265,14 @@ def test_notebook_shape(path):
     assert re.match(r"# \S", text[1]), "second cell: the H1 title"
     assert any("lrlab.setup(" in t for t in text), "a Setup cell calling lrlab.setup()"
     assert not any(re.search(r"^from \S+ import \*", t, re.M) for t in text)
+    long = [
+        line
+        for cell in nb["cells"]
+        if cell["cell_type"] == "code"
+        for line in "".join(cell["source"]).splitlines()
+        if len(line) > 100
+    ]
+    assert not long, f"code lines over 100 characters run off a student's cell: {long}"
 
 
 def test_make_execute_resets_exercise_cells_only_in_the_notebooks_it_is_given(tmp_path, capsys):

@@ -8,7 +8,6 @@ reference solution; and the objects work again once the check is over.
 """
 
 import functools
-import importlib
 
 import keras
 import numpy as np
@@ -19,11 +18,6 @@ from lrlab import exercises, search
 from lrlab.exercises import check
 
 OFF = [(e, dotted) for e, spec in sorted(exercises.EXERCISES.items()) for dotted in spec.off]
-
-
-def _resolve(dotted):
-    module, _, name = dotted.rpartition(".")
-    return getattr(importlib.import_module(module), name)
 
 
 def _wrappers(exercise_id, obj):
@@ -69,18 +63,18 @@ def test_every_exercise_that_an_lrlab_object_answers_names_it():
     assert {"step_decay_schedule", "wsd_schedule", "step_decay", "time_based_decay"} <= named
     assert "exponential_decay" in named
     for _, dotted in OFF:
-        _resolve(dotted)  # every name is real
+        exercises._resolve(dotted)  # every name is real
 
 
 @pytest.mark.parametrize("exercise_id, dotted", OFF)
 def test_the_off_object_itself_is_refused(exercise_id, dotted):
-    _assert_refused(check(exercise_id, _resolve(dotted)), dotted)
+    _assert_refused(check(exercise_id, exercises._resolve(dotted)), dotted)
 
 
 @pytest.mark.parametrize("exercise_id, dotted", OFF)
 @pytest.mark.parametrize("how", ["wrapper", "subclass", "partial"])
 def test_an_answer_built_on_the_off_object_is_refused(exercise_id, dotted, how):
-    obj = _resolve(dotted)
+    obj = exercises._resolve(dotted)
     kind = exercises.EXERCISES[exercise_id].kind
     answers = _wrappers(exercise_id, obj) if kind == "function" or isinstance(obj, type) else {}
     if how not in answers:
