@@ -19,6 +19,7 @@ message for the first failure.
 import contextlib
 import ctypes
 import dataclasses
+import functools
 import importlib
 import inspect
 import math
@@ -210,16 +211,14 @@ def guarded(where, fn, *args, timeout=30.0, hint="", timeout_hint="", first_line
     try:
         with _off_limits():
             return run_with_timeout(fn, args, timeout)
-    except ShortcutUsed as used:
-        raise Failure(_off_message(str(used))) from None
     except TimedOut:
         raise Failure(
             f"{where} did not finish within {timeout:g} s. {timeout_hint}".rstrip()
         ) from None
     except NotImplementedError:
         raise NotAttempted() from None
-    except Exception as error:  # the student's bug, reported as a verdict
-        used = _shortcut_within(error)  # TensorFlow re-raises errors from traced code as its own
+    except (ShortcutUsed, Exception) as error:  # the student's bug, reported as a verdict
+        used = _shortcut_within(error)  # directly, or inside an error TensorFlow re-raised
         if used:
             raise Failure(_off_message(used)) from None
         raise Failure(
@@ -330,6 +329,7 @@ def _borrowed(spec, answer):
     return None
 
 
+@functools.cache
 def _raiser(dotted):
     """A function whose code raises ShortcutUsed(dotted), whatever module's globals it runs in."""
     source = (
@@ -339,6 +339,9 @@ def _raiser(dotted):
     namespace = {}
     exec(compile(source, f"<off: {dotted}>", "exec"), namespace)
     return namespace["off"]
+
+
+_MISSING = object()  # an attribute the class did not define itself
 
 
 @contextlib.contextmanager
@@ -363,9 +366,6 @@ def _off_limits():
                 delattr(obj, attr)
             else:
                 setattr(obj, attr, value)
-
-
-_MISSING = object()
 
 
 def _shortcut_within(error):

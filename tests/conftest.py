@@ -23,8 +23,8 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Longest first, so that `make test`'s two workers finish together: the class and the browser
-    test (minutes each, one per worker), then the notebooks, then the unit tests. A stable sort:
+    """Longest first, so that `make test`'s workers finish together: the class and the browser
+    test (minutes each, one worker each), then the notebooks, then the unit tests. A stable sort:
     each file's tests stay together and in order (pytest-xdist's --dist loadscope
     --no-loadscope-reorder hands out whole files in this order)."""
 
