@@ -3,9 +3,10 @@
 Not part of the `lrlab` package students install (neither the wheel nor the Colab install ships
 this folder). Run from the repository root (the Makefile does), which puts it on `sys.path`.
 
-- `instructor.solutions`: the reference solutions, the single source of every exercise cell;
+- `instructor.lesson01` ... `lesson09`: each lesson's reference answers (the single source of its
+  exercise cells) and hidden cases; `instructor.solutions` finds them by exercise id;
 - `instructor.cells`: the cells generated from them (student stub, nbgrader source, check cell);
-- `instructor.hidden`: the hidden cases, run only by the autograder;
+- `instructor.hidden`: runs the hidden cases, only in the autograder;
 - `instructor.cleanroom`: grades a notebook's exercise cells in a fresh, locked-down process;
 - `instructor.autograde`: nbgrader's release, autograde and export for a class (`make release`, `make grade`).
 """

@@ -1,4 +1,4 @@
-"""The exercise and check cells, generated from `instructor.solutions` (the single source).
+"""The exercise and check cells, generated from the reference answers (`instructor.lessonNN`).
 
 A lesson's exercise cell is the reference solution with its SOLUTION block replaced by a stub;
 the check cell after it calls `check`. Both carry nbgrader metadata, so that nbgrader can release
@@ -38,8 +38,7 @@ _IMPORTS = {
 
 
 def _answer_source(exercise_id):
-    name = exercises.EXERCISES[exercise_id].name
-    source = textwrap.dedent(inspect.getsource(getattr(solutions, name)))
+    source = textwrap.dedent(inspect.getsource(solutions.reference(exercise_id)))
     used = [line for alias, line in _IMPORTS.items() if re.search(rf"\b{alias}\.", source)]
     return ("\n".join(used) + "\n\n\n" if used else "") + source
 

@@ -1,4 +1,4 @@
-"""The course's checkers (`lrlab.checkers`) are not vacuous.
+"""The course's checkers (`lrlab.exercises.lessonNN`) are not vacuous.
 
 For every exercise, once: the reference solution passes, the untouched notebook stub is "not
 attempted", and the generated solution cell runs on its own and passes. Then, checker by
@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from instructor import cells, solutions
-from lrlab import checkers, data, diagnosis, exercises, models, schedules
-from lrlab.checkers import good_lr_window, range_test_curve
-from lrlab.exercises import check
+from lrlab import data, diagnosis, exercises, models, schedules
+from lrlab.exercises import check, framework, lesson03, lesson04, lesson05, lesson07, lesson08
+from lrlab.exercises.lesson04 import good_lr_window, range_test_curve
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -566,9 +566,9 @@ def test_other_right_step_decay_schedules_pass(name):
 
 
 def test_step_decay_schedule_cases_probe_every_boundary_and_several_steps_per_epoch():
-    assert len({spe for _, _, _, spe, _ in checkers._STEP_SCHEDULE_CASES}) >= 3
-    for _, _, s, spe, epochs in checkers._STEP_SCHEDULE_CASES:
-        steps = checkers._step_schedule_telling_steps(s, spe, epochs)
+    assert len({spe for _, _, _, spe, _ in lesson05._STEP_SCHEDULE_CASES}) >= 3
+    for _, _, s, spe, epochs in lesson05._STEP_SCHEDULE_CASES:
+        steps = lesson05._step_schedule_telling_steps(s, spe, epochs)
         drops = range(s * spe, spe * epochs, s * spe)
         assert len(drops) >= 2  # at least two drops inside the budget
         assert all({b - 1, b, b + 1} & set(range(spe * epochs)) <= set(steps) for b in drops)
@@ -620,20 +620,20 @@ def test_every_correct_log_uniform_passes(name):
 
 
 def test_log_uniform_is_checked_on_ranges_that_catch_a_missing_bound():
-    ranges = [(low, high) for low, high, _ in checkers._LOG_UNIFORM_CASES]
+    ranges = [(low, high) for low, high, _ in lesson04._LOG_UNIFORM_CASES]
     assert any(high != 1.0 for _, high in ranges) and any(low > 1e-5 for low, _ in ranges)
     assert any(np.isclose(high / low, 10) for low, high in ranges)  # a single decade
     assert any(low < 1 < high for low, high in ranges)  # straddles 1: log(low) < 0 < log(high)
     # The two "ignores a bound" answers pass on the first range alone: the other ranges are needed.
-    first = checkers._LOG_UNIFORM_CASES[0]
+    first = lesson04._LOG_UNIFORM_CASES[0]
     for name in ("ignores high (log(1) = 0)", "ignores low (1e-5 built in)"):
         samples = WRONG["log_uniform"][name](*first[:3], np.random.default_rng(0))
         assert (
-            checkers._first_problem(
+            framework.first_problem(
                 [
-                    checkers._log_uniform_shape_and_range,
-                    checkers._log_uniform_reaches_both_ends,
-                    checkers._log_uniform_even_over_decades,
+                    lesson04._log_uniform_shape_and_range,
+                    lesson04._log_uniform_reaches_both_ends,
+                    lesson04._log_uniform_even_over_decades,
                 ],
                 samples,
                 first,
@@ -655,7 +655,7 @@ def test_log_uniform_verdicts_name_the_range_and_never_write_the_answer():
 
 def test_reference_keras2_output_builds_a_quiet_keras3_optimizer_that_decays_like_keras2():
     kwargs = {"lr": 0.1, "decay": 0.01, "momentum": 0.9}
-    new = solutions.keras2_to_keras3(kwargs)
+    new = solutions.reference("keras2_to_keras3")(kwargs)
     assert kwargs == {"lr": 0.1, "decay": 0.01, "momentum": 0.9}  # input untouched
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -751,21 +751,21 @@ def test_reference_classify_curve_agrees_with_the_library_on_many_curves():
     for _ in range(300):
         curve = np.abs(rng.normal(2.0, 1.0)) + 0.1 + np.cumsum(rng.normal(-0.1, 0.3, size=8))
         curve = np.concatenate([[abs(curve[0]) + 0.1], np.abs(curve[1:])])
-        assert solutions.classify_curve(curve) == diagnosis.classify_loss_curve(curve)
+        assert solutions.reference("classify_curve")(curve) == diagnosis.classify_loss_curve(curve)
 
 
 def test_every_label_appears_among_the_classify_curve_cases():
-    labels = {diagnosis.classify_loss_curve(curve) for curve, _, _ in checkers._CURVE_CASES}
+    labels = {diagnosis.classify_loss_curve(curve) for curve, _, _ in lesson03._CURVE_CASES}
     assert labels == set(diagnosis.DIAGNOSES)
-    assert any(not math.isfinite(v) for curve, _, _ in checkers._CURVE_CASES for v in curve)
+    assert any(not math.isfinite(v) for curve, _, _ in lesson03._CURVE_CASES for v in curve)
 
 
 def test_classify_curve_accepts_both_labels_only_for_spikes_that_stall():
     # Both "too large" labels, and only on the real curves that spiked and then sat at the start.
-    ambiguous = [curve for curve, also, _ in checkers._CURVE_CASES if also]
+    ambiguous = [curve for curve, also, _ in lesson03._CURVE_CASES if also]
     assert len(ambiguous) == 2
-    for curve, also, _ in checkers._CURVE_CASES:
-        accepted = set(checkers._curve_accepts(np.array(curve), also))
+    for curve, also, _ in lesson03._CURVE_CASES:
+        accepted = set(lesson03._curve_accepts(np.array(curve), also))
         assert accepted <= set(diagnosis.DIAGNOSES)
         assert accepted in (
             {"too slow"},
@@ -806,7 +806,7 @@ def test_sound_classify_curve_readers_pass(name):
 
 
 def test_classify_curve_hints_point_at_the_case_not_the_code():
-    for _, _, hint in checkers._CURVE_CASES:
+    for _, _, hint in lesson03._CURVE_CASES:
         assert not any(
             code in hint for code in ("np.", "isfinite", "isnan", "return", "==", "diff(", "if ")
         ), hint
@@ -848,7 +848,7 @@ def test_largest_stable_lr_hints_say_what_the_answer_does_without_the_formula():
 
 # ---- pick_lr: synthetic range-test curves with known good regions -------------------------------
 
-PICK_LR_CURVES = [curve for _, curve, _ in checkers._PICK_LR_CASES]
+PICK_LR_CURVES = [curve for _, curve, _ in lesson04._PICK_LR_CASES]
 
 RIGHT_PICKS = {
     "the minimum's LR / 10": lambda lrs, losses: float(lrs[np.nanargmin(losses)] / 10),
@@ -1029,7 +1029,9 @@ def test_wrong_warmup_schedules_fail_with_a_verdict(source, words):
 @SLOW
 def test_reference_plan_clears_the_target_with_a_margin():
     spe, epochs = models.CAPSTONE["steps_per_epoch"], models.CAPSTONE["epochs"]
-    accuracies, losses = models.train_capstone(solutions.plan_learning_rate(spe, epochs))
+    accuracies, losses = models.train_capstone(
+        solutions.reference("plan_learning_rate")(spe, epochs)
+    )
     assert accuracies[-1] >= models.CAPSTONE["target_accuracy"] + 0.03
     assert (
         len(accuracies) == epochs and len(losses) == epochs + 1
@@ -1042,7 +1044,7 @@ def test_reference_plan_clears_the_target_with_a_margin():
 
 
 def test_the_plan_budgets_differ_from_the_capstone_in_steps_per_epoch_and_epochs():
-    capstone, *others = checkers._PLAN_BUDGETS
+    capstone, *others = lesson07._PLAN_BUDGETS
     assert capstone == (
         models.CAPSTONE["steps_per_epoch"],
         models.CAPSTONE["epochs"],
@@ -1050,7 +1052,7 @@ def test_the_plan_budgets_differ_from_the_capstone_in_steps_per_epoch_and_epochs
     assert len(others) == 2
     for spe, epochs in others:
         assert spe != capstone[0] and epochs != capstone[1]
-    totals = sorted(spe * epochs for spe, epochs in checkers._PLAN_BUDGETS)
+    totals = sorted(spe * epochs for spe, epochs in lesson07._PLAN_BUDGETS)
     assert totals[0] < capstone[0] * capstone[1] < totals[-1]  # one shorter budget, one longer
 
 
@@ -1061,7 +1063,7 @@ def test_the_plan_lrs_are_what_fit_uses():
     from lrlab import callbacks
 
     schedule = keras.optimizers.schedules.CosineDecay(0.0, 20, warmup_target=0.1, warmup_steps=4)
-    lrs = checkers._plan_lrs(keras.optimizers.SGD(schedule), 24)
+    lrs = lesson07._plan_lrs(keras.optimizers.SGD(schedule), 24)
     np.testing.assert_allclose(
         lrs, [float(schedule(step)) for step in range(24)], rtol=1e-6, atol=1e-12
     )
@@ -1077,7 +1079,7 @@ def test_the_plan_lrs_are_what_fit_uses():
     )
     np.testing.assert_allclose(recorder.batch_lrs, lrs, rtol=1e-6, atol=1e-12)
     np.testing.assert_array_equal(
-        checkers._plan_lrs(keras.optimizers.Adam(0.02), 5), np.full(5, 0.02, "float32")
+        lesson07._plan_lrs(keras.optimizers.Adam(0.02), 5), np.full(5, 0.02, "float32")
     )
 
 
@@ -1290,14 +1292,14 @@ def test_the_one_cycle_plan_is_lrlabs_one_cycle():
     from lrlab import cyclical
 
     total = 150
-    lrs = checkers._plan_lrs(keras.optimizers.Adam(_OneCycle(0.02, total)), total)
+    lrs = lesson07._plan_lrs(keras.optimizers.Adam(_OneCycle(0.02, total)), total)
     np.testing.assert_allclose(
         lrs, cyclical.one_cycle(np.arange(total), total, 0.02), rtol=1e-4, atol=1e-9
     )
 
 
 def test_the_step_decay_plan_drops_at_the_start_of_its_epochs():
-    lrs = checkers._plan_lrs(keras.optimizers.Adam(_step_decay(150, 30, 5)), 150)
+    lrs = lesson07._plan_lrs(keras.optimizers.Adam(_step_decay(150, 30, 5)), 150)
     np.testing.assert_allclose(
         lrs[[0, 89, 90, 119, 120, 149]], [0.01, 0.01, 0.001, 0.001, 0.0001, 0.0001], rtol=1e-6
     )
@@ -1314,7 +1316,7 @@ def _key_expressions(exercise_id):
     import re
 
     source = cells.solution_source(exercise_id)
-    marked = inspect.getsource(getattr(solutions, exercises.EXERCISES[exercise_id].name))
+    marked = inspect.getsource(solutions.reference(exercise_id))
     regions = re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", marked, re.S)
     keys = set()
     for line in (
@@ -1601,12 +1603,12 @@ def test_resume_an_honest_alternative_passes():
 def test_the_resume_checkers_expected_lrs_are_those_of_an_uninterrupted_run():
     from lrlab import fine_tuning
 
-    x, y = checkers._resume_data()
-    batch, epochs = checkers._RESUME["batch_size"], checkers._RESUME["epochs"]
+    x, y = lesson08._resume_data()
+    batch, epochs = lesson08._RESUME["batch_size"], lesson08._RESUME["epochs"]
     per_epoch = -(-len(x) // batch)
-    for _, learning_rate, extra_callbacks, expected_lr, _ in checkers._resume_cases():
+    for _, learning_rate, extra_callbacks, expected_lr, _ in lesson08._resume_cases():
         recorder = fine_tuning.StepLearningRateRecorder()
-        checkers._resume_model(learning_rate()).fit(
+        lesson08._resume_model(learning_rate()).fit(
             x,
             y,
             batch_size=batch,

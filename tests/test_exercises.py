@@ -2,6 +2,7 @@
 never a traceback, never a hung kernel. The checkers themselves are tested in test_checkers.py.
 """
 
+import dataclasses
 import subprocess
 import sys
 import threading
@@ -67,9 +68,7 @@ def test_runaway_answers_time_out(monkeypatch, runaway):
     monkeypatch.setitem(
         exercises.EXERCISES,
         "sgd_step",
-        exercises.EXERCISES["sgd_step"].__class__(
-            "sgd_step", exercises.EXERCISES["sgd_step"].verify, timeout=0.2
-        ),
+        dataclasses.replace(exercises.EXERCISES["sgd_step"], timeout=0.2),
     )
     result = check("sgd_step", runaway)
     assert result.status == "failed" and "did not finish within 0.2 s" in result.message
@@ -79,9 +78,7 @@ def test_timeout_works_off_the_main_thread_too(monkeypatch):
     monkeypatch.setitem(
         exercises.EXERCISES,
         "sgd_step",
-        exercises.EXERCISES["sgd_step"].__class__(
-            "sgd_step", exercises.EXERCISES["sgd_step"].verify, timeout=0.2
-        ),
+        dataclasses.replace(exercises.EXERCISES["sgd_step"], timeout=0.2),
     )
     box = {}
     before = threading.active_count()
@@ -103,7 +100,7 @@ def test_timeout_works_off_the_main_thread_too(monkeypatch):
 
 def test_unknown_id_raises_value_error_listing_known_ids():
     with pytest.raises(ValueError, match=r"`exercise_id`.*sgd_step.*Received: exercise_id='sgd'"):
-        check("sgd", solutions.sgd_step)
+        check("sgd", solutions.reference("sgd_step"))
 
 
 def test_answers_do_not_see_mutated_inputs():

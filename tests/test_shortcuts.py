@@ -15,7 +15,7 @@ import pytest
 
 from instructor import solutions
 from lrlab import exercises, search
-from lrlab.exercises import check
+from lrlab.exercises import check, framework
 
 OFF = [(e, dotted) for e, spec in sorted(exercises.EXERCISES.items()) for dotted in spec.off]
 
@@ -63,18 +63,18 @@ def test_every_exercise_that_an_lrlab_object_answers_names_it():
     assert {"step_decay_schedule", "wsd_schedule", "step_decay", "time_based_decay"} <= named
     assert "exponential_decay" in named
     for _, dotted in OFF:
-        exercises._resolve(dotted)  # every name is real
+        framework._resolve(dotted)  # every name is real
 
 
 @pytest.mark.parametrize("exercise_id, dotted", OFF)
 def test_the_off_object_itself_is_refused(exercise_id, dotted):
-    _assert_refused(check(exercise_id, exercises._resolve(dotted)), dotted)
+    _assert_refused(check(exercise_id, framework._resolve(dotted)), dotted)
 
 
 @pytest.mark.parametrize("exercise_id, dotted", OFF)
 @pytest.mark.parametrize("how", ["wrapper", "subclass", "partial"])
 def test_an_answer_built_on_the_off_object_is_refused(exercise_id, dotted, how):
-    obj = exercises._resolve(dotted)
+    obj = framework._resolve(dotted)
     kind = exercises.EXERCISES[exercise_id].kind
     answers = _wrappers(exercise_id, obj) if kind == "function" or isinstance(obj, type) else {}
     if how not in answers:
@@ -86,16 +86,16 @@ def test_an_answer_built_on_the_off_object_is_refused(exercise_id, dotted, how):
 def test_the_instructors_solution_is_refused(exercise_id):
     # The same code as a student's cell passes: test_checkers.py's
     # test_solution_cell_runs_on_its_own_and_passes.
-    refused = check(exercise_id, getattr(solutions, exercises.EXERCISES[exercise_id].name))
+    refused = check(exercise_id, solutions.reference(exercise_id))
     assert not refused.passed and "instructor's reference solution" in refused.message, refused
 
 
 def test_an_answer_that_calls_the_instructors_solution_is_refused():
     def sgd_step(w, grad, lr):
-        return solutions.sgd_step(w, grad, lr)
+        return solutions.reference("sgd_step")(w, grad, lr)
 
-    _assert_refused(check("sgd_step", sgd_step), "instructor.solutions.sgd_step")
-    assert solutions.sgd_step(1.0, 2.0, 0.5) == 0.0  # and works again after the check
+    _assert_refused(check("sgd_step", sgd_step), "instructor.lesson01.sgd_step")
+    assert solutions.reference("sgd_step")(1.0, 2.0, 0.5) == 0.0  # and works again after the check
 
 
 def test_off_objects_work_again_after_the_check_and_others_stay_on_during_it():

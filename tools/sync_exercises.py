@@ -1,4 +1,4 @@
-"""Write every exercise cell and check cell from `instructor/solutions.py`, or check they match.
+"""Write every exercise cell and check cell from the reference answers in `instructor/lessonNN.py`, or check they match.
 
     python tools/sync_exercises.py                       # rewrite stale exercise cells in every lesson
     python tools/sync_exercises.py notebooks/03_*.ipynb  # ... only in these notebooks

@@ -1,19 +1,15 @@
-"""Exercise checking: a student's function in, a short friendly verdict out.
+"""The exercise framework: a student's function in, a short friendly verdict out.
 
-In a notebook, the cell after an exercise calls `check("sgd_step", sgd_step)`; the returned
-`CheckResult` displays as a one-paragraph verdict. The checker never shows a traceback and
-never hangs the kernel: the student's exceptions, wrong return types, NaNs and runaway loops
-are all reported as verdicts.
-
-This module is the framework: the result type, `check`, the registry, the time limit, the one
-guarded runner and the comparison helpers checkers share. The course's checkers live in
-`lrlab.checkers`, which registers them when imported; this module imports it at the end, so
-`check` knows every exercise id.
+The result type, `check`, the registry, the time limit, the one guarded runner, the shortcut
+guard and the comparison helpers every lesson's checkers share. It imports no checker: each
+`lrlab.exercises.lessonNN` module registers its lesson's checkers with `exercise` when
+`lrlab.exercises` (the package) imports it.
 
 Each exercise is a `verify(call)` function registered under its id with `exercise`.
 `call(*args)` runs the student's function through `guarded` and returns its result (or raises
 `Failure`, which becomes the verdict); `verify` returns None when every case passes, or a
-message for the first failure.
+message for the first failure. The checker never shows a traceback and never hangs the kernel:
+the student's exceptions, wrong return types, NaNs and runaway loops are all verdicts.
 """
 
 import contextlib
@@ -48,6 +44,7 @@ __all__ = [
     "describe_call",
     "error_text",
     "exercise",
+    "first_problem",
     "guarded",
     "mismatch",
     "numeric_cases",
@@ -88,6 +85,7 @@ class Exercise:
     answer_name: str = ""  # the name the notebook cell defines; the id when empty
     # Dotted names of the lrlab objects that answer this exercise: off while it is checked.
     off: tuple = ()
+    lesson: str = ""  # the module that registered it, e.g. "lesson01" (instructor/lesson01.py)
 
     @property
     def name(self):
@@ -101,9 +99,12 @@ def exercise(exercise_id, kind="function", timeout=3.0, answer_name="", off=()):
     """Register `verify(call)` as the checker for `exercise_id`; `off` names the lrlab objects
     (e.g. "lrlab.search.log_uniform") a student's answer may not be, subclass, wrap or call."""
 
+    # The registering module names the lesson: lrlab.exercises.lesson01 -> "lesson01".
+    lesson = sys._getframe(1).f_globals.get("__name__", "").rpartition(".")[2]
+
     def register(verify):
         EXERCISES[exercise_id] = Exercise(
-            exercise_id, verify, kind, timeout, answer_name, tuple(off)
+            exercise_id, verify, kind, timeout, answer_name, tuple(off), lesson
         )
         return verify
 
@@ -130,6 +131,15 @@ class TimedOut(BaseException):
 
     A BaseException, so a student's bare `except Exception` cannot swallow it.
     """
+
+
+def first_problem(stages, *args):
+    """Run check stages in order; the first verdict (a non-empty string), or None."""
+    for stage in stages:
+        problem = stage(*args)
+        if problem:
+            return problem
+    return None
 
 
 def run_with_timeout(fn, args, seconds):
@@ -301,10 +311,10 @@ def _resolve(dotted):
 
 
 def _off_names(spec):
-    """`spec.off`, plus the instructor's reference solution once anything has imported it (only a
+    """`spec.off`, plus the instructor's reference answer once anything has imported it (only a
     course checkout run from its root can): an answer that calls it is not the student's own."""
-    loaded = "instructor.solutions" in sys.modules
-    return spec.off + ((f"instructor.solutions.{spec.name}",) if loaded else ())
+    reference = f"instructor.{spec.lesson}"
+    return spec.off + ((f"{reference}.{spec.name}",) if reference in sys.modules else ())
 
 
 def _off_message(dotted, spec=None):
@@ -443,8 +453,3 @@ def numeric_cases(name, cases, rel=1e-6, abs_=1e-12):
         return None
 
     return verify
-
-
-# Last: the checkers import the framework above, and registering them here means
-# `from lrlab.exercises import check` knows every exercise id.
-from lrlab import checkers  # noqa: E402, F401
