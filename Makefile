@@ -21,7 +21,7 @@ export TF_ENABLE_ONEDNN_OPTS := 0
 # `target: ... ## text` line as "make target  text".
 help: ## List the targets.
 	@awk 'BEGIN {FS = ":.*## "} /^##@ / {printf "\n%s\n", substr($$0, 5)} /^##  / {print substr($$0, 3)} \
-		/^[a-z-]+:.*## / {printf "  make %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+		/^[a-z-]+:.*## / {printf "  make %-15s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 ##@ Students
 # Encrypt kernel traffic where pyzmq can (CurveZMQ): without it ipykernel warns "running over TCP without encryption".

@@ -7,6 +7,7 @@ this folder). Run from the repository root (the Makefile does), which puts it on
   exercise cells) and hidden cases; `instructor.solutions` finds them by exercise id;
 - `instructor.cells`: the cells generated from them (student stub, nbgrader source, check cell);
 - `instructor.hidden`: runs the hidden cases, only in the autograder;
-- `instructor.cleanroom`: grades a notebook's exercise cells in a fresh, locked-down process;
+- `instructor.sandbox`: the bubblewrap sandbox student code runs in when a class is graded;
+- `instructor.judge`: grades one hand-in: its cells run in the sandbox, its verdicts are decided here;
 - `instructor.autograde`: nbgrader's release, autograde and export for a class (`make release`, `make grade`).
 """

@@ -2,8 +2,8 @@
 
 A lesson's exercise cell is the reference solution with its SOLUTION block replaced by a stub;
 the check cell after it calls `check`. Both carry nbgrader metadata, so that nbgrader can release
-and autograde a lesson: the exercise cell is an autograded answer ("solution"), the check cell a
-locked autograded test worth `POINTS` (its hidden cases are added only to nbgrader's source copy).
+a lesson and keep its grades: the exercise cell is an autograded answer ("solution"), the check cell
+a locked autograded test worth `POINTS` (scored by `instructor.judge`, not by running it).
 """
 
 import inspect
@@ -19,7 +19,6 @@ __all__ = [
     "solution_source",
     "nbgrader_source",
     "check_source",
-    "test_source",
     "check_cell_of",
     "exercise_metadata",
     "check_metadata",
@@ -63,18 +62,6 @@ def nbgrader_source(exercise_id):
 def check_source(exercise_id):
     """The check cell as students get it: one call of `check`."""
     return f'check("{exercise_id}", {exercises.EXERCISES[exercise_id].name})'
-
-
-def test_source(exercise_id):
-    """The check cell in nbgrader's source notebook: the check, then the hidden cases (autograder only)."""
-    name = exercises.EXERCISES[exercise_id].name
-    return (
-        f"{check_source(exercise_id)}\n"
-        "### BEGIN HIDDEN TESTS\n"
-        "import instructor.hidden\n\n"
-        f'instructor.hidden.assert_passes("{exercise_id}", {name})\n'
-        "### END HIDDEN TESTS"
-    )
 
 
 def check_cell_of(cell, exercise_id):

@@ -3,49 +3,47 @@
 `verify(exercise_id, answer)` runs the exercise's visible checker (`lrlab.exercises.lessonNN`,
 the cases students see under `check`) and then its hidden cases (`HIDDEN_CASES` in
 `instructor.lessonNN`): other inputs, with expected values from the pure `lrlab` modules (an
-independent reference, not the student's namespace). The
-autograder calls it in a fresh process (`instructor.cleanroom`), where nothing the student's
-other cells did can have rebound `check`, `lrlab` or NumPy.
+independent reference, not the student's namespace). The class grader (`instructor.judge`)
+runs `hidden_verify` in its own process on what a sandboxed run of the student's code returned.
 """
-
-import dataclasses
 
 from instructor import solutions
 from lrlab import exercises
+from lrlab.exercises import framework
 
-__all__ = ["verify", "assert_passes"]
+__all__ = ["hidden_verify", "combined", "verify"]
 
 _HINT = "this is one of the autograder's hidden cases: test your function on other inputs than the visible ones."
 
 
-def verify(exercise_id, answer):
-    """The autograder's verdict on `answer`: a `CheckResult`, passed only if the visible and the hidden cases pass."""
-    result = exercises.check(exercise_id, answer)
+def hidden_verify(exercise_id):
+    """The checker of the exercise's hidden cases, a `verify(call)`; None if it has none."""
     cases = solutions.hidden_cases(exercise_id)
-    if not result.passed or not cases:
-        return result
-    hidden = exercises.EXERCISES[exercise_id]
-    verify_hidden = exercises.numeric_cases(
+    if not cases:
+        return None
+    return exercises.numeric_cases(
         exercise_id, [(args, expected, _HINT) for args, expected in cases]
     )
-    spec = dataclasses.replace(hidden, verify=verify_hidden)
-    exercises.EXERCISES[exercise_id] = spec
-    try:
-        hidden_result = exercises.check(exercise_id, answer)
-    finally:
-        exercises.EXERCISES[exercise_id] = hidden
-    if hidden_result.passed:
-        return result
+
+
+def combined(visible, hidden):
+    """One verdict from the visible cases' `CheckResult` and the hidden ones' (None: no hidden cases)."""
+    if not visible.passed or hidden is None or hidden.passed:
+        return visible
     return exercises.CheckResult(
-        exercise_id,
+        visible.exercise_id,
         exercises.FAILED,
-        f"the visible cases pass, but not all hidden ones: {hidden_result.message}",
+        f"the visible cases pass, but not all hidden ones: {hidden.message}",
     )
 
 
-def assert_passes(exercise_id, answer):
-    """For nbgrader's hidden-test block: print the verdict, and raise AssertionError unless it passed."""
-    result = verify(exercise_id, answer)
-    print(result)
-    if not result.passed:
-        raise AssertionError(str(result))
+def verify(exercise_id, answer):
+    """The autograder's verdict on `answer`: a `CheckResult`, passed only if the visible and the
+    hidden cases pass (in this process; the class grader replays a sandbox's results instead)."""
+    visible = exercises.check(exercise_id, answer)
+    hidden = hidden_verify(exercise_id)
+    if not visible.passed or hidden is None:
+        return visible
+    spec = exercises.EXERCISES[exercise_id]
+    call = lambda *args: framework.call_answer(spec, answer, args)  # noqa: E731
+    return combined(visible, framework.judge(exercise_id, call, verify=hidden))

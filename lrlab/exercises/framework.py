@@ -37,6 +37,7 @@ __all__ = [
     "NOT_ATTEMPTED",
     "NotAttempted",
     "PASSED",
+    "Probe",
     "ShortcutUsed",
     "TimedOut",
     "as_number",
@@ -46,6 +47,8 @@ __all__ = [
     "exercise",
     "first_problem",
     "guarded",
+    "judge",
+    "call_answer",
     "mismatch",
     "numeric_cases",
     "run_with_timeout",
@@ -86,16 +89,36 @@ class Exercise:
     # Dotted names of the lrlab objects that answer this exercise: off while it is checked.
     off: tuple = ()
     lesson: str = ""  # the module that registered it, e.g. "lesson01" (instructor/lesson01.py)
+    # Class grading: an answer that is (or takes, or returns) an object only the student's process
+    # can use is "observed": checked there, plus `probe`'s values, judged in the grader's process.
+    observed: bool = False
+    probe: object = None  # a Probe, or None
 
     @property
     def name(self):
         return self.answer_name or self.id
 
 
+@dataclasses.dataclass(frozen=True)
+class Probe:
+    """What a class or Keras answer must do on inputs drawn when a class is graded.
+
+    `draw(rng)` picks the inputs (plain data) in the grader's process; `observe(answer, inputs)`
+    runs in the student's and returns plain values (e.g. the learning rates at some steps);
+    `judge(inputs, values)` runs in the grader's again: None, or what is wrong.
+    """
+
+    draw: object
+    observe: object
+    judge: object
+
+
 EXERCISES = {}
 
 
-def exercise(exercise_id, kind="function", timeout=3.0, answer_name="", off=()):
+def exercise(
+    exercise_id, kind="function", timeout=3.0, answer_name="", off=(), observed=False, probe=None
+):
     """Register `verify(call)` as the checker for `exercise_id`; `off` names the lrlab objects
     (e.g. "lrlab.search.log_uniform") a student's answer may not be, subclass, wrap or call."""
 
@@ -104,7 +127,15 @@ def exercise(exercise_id, kind="function", timeout=3.0, answer_name="", off=()):
 
     def register(verify):
         EXERCISES[exercise_id] = Exercise(
-            exercise_id, verify, kind, timeout, answer_name, tuple(off), lesson
+            exercise_id,
+            verify,
+            kind,
+            timeout,
+            answer_name,
+            tuple(off),
+            lesson,
+            observed or kind == "class",
+            probe,
         )
         return verify
 
@@ -265,21 +296,30 @@ def check(exercise_id, answer):
     if borrowed:
         return CheckResult(exercise_id, FAILED, borrowed)
 
-    def call(*args):
-        return guarded(
-            describe_call(exercise_id, args),
-            answer,
-            *args,
-            timeout=spec.timeout,
-            hint="Run it yourself in a cell to see where.",
-            timeout_hint="Look for a loop that never ends.",
-            first_line_only=False,
-        )
+    return judge(exercise_id, lambda *args: call_answer(spec, answer, args))
 
+
+def call_answer(spec, answer, args):
+    """The student's `answer(*args)` as a checker calls it (the caller sets `_CHECKING`)."""
+    return guarded(
+        describe_call(spec.id, args),
+        answer,
+        *args,
+        timeout=spec.timeout,
+        hint="Run it yourself in a cell to see where.",
+        timeout_hint="Look for a loop that never ends.",
+        first_line_only=False,
+    )
+
+
+def judge(exercise_id, call, verify=None):
+    """The `CheckResult` of `verify(call)` (by default the exercise's checker): `call(*args)` runs
+    the student's code, here or (for class grading) in another process whose results it replays."""
+    spec = EXERCISES[exercise_id]
     global _CHECKING
     outer, _CHECKING = _CHECKING, spec
     try:
-        problem = spec.verify(call)
+        problem = (verify or spec.verify)(call)
     except NotAttempted:
         return CheckResult(
             exercise_id,
@@ -314,7 +354,11 @@ def _off_names(spec):
     """`spec.off`, plus the instructor's reference answer once anything has imported it (only a
     course checkout run from its root can): an answer that calls it is not the student's own."""
     reference = f"instructor.{spec.lesson}"
-    return spec.off + ((f"{reference}.{spec.name}",) if reference in sys.modules else ())
+    names = spec.off + ((f"{reference}.{spec.name}",) if reference in sys.modules else ())
+    # A name from a package nothing has imported (keras, for a NumPy exercise checked without
+    # TensorFlow) is skipped, not imported: an answer that imports it in its first call meets it
+    # off from its next call on.
+    return tuple(name for name in names if name.partition(".")[0] in sys.modules)
 
 
 def _off_message(dotted, spec=None):

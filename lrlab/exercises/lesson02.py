@@ -3,6 +3,7 @@
 import math
 
 from lrlab.exercises.framework import (
+    Probe,
     describe_call,
     error_text,
     exercise,
@@ -135,7 +136,45 @@ def _keras2_steps(where, optimizer, expected, hint):
     return None
 
 
-@exercise("keras2_to_keras3", timeout=10.0)
+def _draw_keras2(rng):
+    kwargs = {"lr": round(rng.uniform(0.001, 0.5), 4), "momentum": round(rng.uniform(0.0, 0.95), 2)}
+    if rng.random() < 0.8:
+        kwargs["decay"] = round(10 ** rng.uniform(-4, -1), 5)
+    return {"kwargs": kwargs, "steps": sorted(rng.sample(range(2000), 4))}
+
+
+def _observe_keras2(answer, inputs):
+    """The learning rates and momentum of the SGD optimizer built from the answer's arguments."""
+    import keras
+
+    optimizer = keras.optimizers.SGD(**answer(dict(inputs["kwargs"])))
+    lrs = []
+    for step in inputs["steps"]:
+        optimizer.iterations.assign(step)
+        lrs.append(float(optimizer.learning_rate))
+    return lrs + [float(optimizer.momentum)]
+
+
+def _judge_keras2(inputs, values):
+    kwargs, steps = inputs["kwargs"], inputs["steps"]
+    wanted = [kwargs["lr"] / (1 + kwargs.get("decay", 0.0) * s) for s in steps] + [
+        kwargs["momentum"]
+    ]
+    names = [f"the LR at step {s}" for s in steps] + ["the momentum"]
+    for name, got, want in zip(names, values, wanted):
+        if not math.isclose(float(got), want, rel_tol=1e-5, abs_tol=1e-9):
+            return (
+                f"for keras2_to_keras3({kwargs}), {name} is {float(got):.6g}, expected {want:.6g}."
+            )
+    return None if len(values) == len(wanted) else f"{len(values)} values came back."
+
+
+@exercise(
+    "keras2_to_keras3",
+    timeout=10.0,
+    observed=True,  # its answer returns Keras objects (schedules)
+    probe=Probe(_draw_keras2, _observe_keras2, _judge_keras2),
+)
 def _verify_keras2_to_keras3(call):
     for given, expected, hint in _KERAS2_CASES:
         where = describe_call("keras2_to_keras3", (given,))

@@ -13,6 +13,7 @@ from lrlab.exercises.framework import (
     numeric_cases,
     short,
 )
+from lrlab.exercises.schedule_class import schedule_probe
 
 # ---- lesson 05: the classic schedules as formulas ---------------------------------------------
 # Hints point at what the failing case tests, never at the expression that passes it.
@@ -241,7 +242,28 @@ def _step_schedule_values(schedule, case, where):
     return None
 
 
-@exercise("step_decay_schedule", timeout=10.0, off=["lrlab.keras_schedules.step_decay_schedule"])
+def _draw_step_schedule(rng):
+    """initial_lr, factor, step_size (epochs), steps_per_epoch, epochs."""
+    return [
+        round(rng.uniform(0.01, 1.0), 3),
+        round(rng.uniform(0.1, 0.9), 2),
+        rng.randint(1, 4),
+        rng.randint(1, 30),
+        rng.randint(4, 12),
+    ]
+
+
+@exercise(
+    "step_decay_schedule",
+    timeout=10.0,
+    off=["lrlab.keras_schedules.step_decay_schedule"],
+    observed=True,  # its answer returns a schedule object
+    probe=schedule_probe(
+        _draw_step_schedule,
+        lambda args, step: schedules.step_decay(step // args[3], *args[:3]),
+        lambda args: args[3] * args[4] - 1,
+    ),
+)
 def _verify_step_decay_schedule(call):
     for case in _STEP_SCHEDULE_CASES:
         where = _step_schedule_where(case)

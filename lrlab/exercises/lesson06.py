@@ -15,6 +15,7 @@ from lrlab.exercises.schedule_class import (
     config_round_trips,
     is_a_schedule,
     is_registered,
+    schedule_probe,
     survives_save_and_load,
     works_in_graph_mode,
 )
@@ -61,6 +62,15 @@ _WARMUP_GRAPH_HINT = (
     answer_name="WarmupSchedule",
     timeout=30.0,
     off=["lrlab.keras_schedules.LinearWarmup", "lrlab.schedules.linear_warmup"],
+    probe=schedule_probe(
+        lambda rng: [
+            round(rng.uniform(0.0, 0.05), 4),
+            round(rng.uniform(0.05, 1.0), 3),
+            rng.randint(2, 40),
+        ],
+        lambda args, step: schedules.linear_warmup(step, *args),
+        lambda args: 3 * args[2],
+    ),
 )
 def _verify_warmup_schedule(call):
     n = _WARMUP[2]

@@ -5,7 +5,9 @@ import numpy as np
 from lrlab import diagnosis, models
 from lrlab.exercises.framework import (
     EXERCISES,
+    Probe,
     TimedOut,
+    error_text,
     exercise,
     guarded,
     run_with_timeout,
@@ -180,7 +182,42 @@ def _plan_reaches_the_target(accuracies, losses, summary):
     return f"{verdict} Hint: {hint}"
 
 
-@exercise("plan_learning_rate", timeout=30.0)
+def _observe_plan(answer, inputs):
+    """The plan for the capstone's budget, as data: its optimizer's class and settings, and its
+    learning rate at every step."""
+    spe, epochs = _PLAN_BUDGETS[0]
+    optimizer = answer(spe, epochs)
+    config = {k: v for k, v in optimizer.get_config().items() if k not in ("name", "learning_rate")}
+    lrs = [float(v) for v in _plan_lrs(optimizer, spe * epochs)]
+    return {"optimizer": type(optimizer).__name__, "config": config, "lrs": lrs}
+
+
+def _judge_plan(inputs, plan):
+    """Train the capstone here with the same optimizer and the same LR at every step."""
+    import keras
+
+    name, lrs = plan["optimizer"], [float(v) for v in plan["lrs"]]
+    cls = getattr(keras.optimizers, name, None)
+    if not (isinstance(cls, type) and issubclass(cls, keras.optimizers.Optimizer)):
+        return f"grading rebuilds your plan with Keras's own optimizers, and {name} is not one of them."
+    if not lrs or not np.all(np.isfinite(lrs)):
+        return "the plan's learning rates are not all finite numbers."
+    schedule = keras.optimizers.schedules.PiecewiseConstantDecay(list(range(1, len(lrs))), lrs)
+    try:
+        optimizer = cls(learning_rate=schedule, **plan["config"])
+    except Exception as error:  # settings only the student's process accepted
+        return f"its optimizer's settings {short(plan['config'])} do not rebuild it ({error_text(error)})."
+    accuracies, losses = models.train_capstone(optimizer)
+    summary = f"(your LR: {lrs[0]:.3g} at the start, {max(lrs):.3g} at its peak, {lrs[-1]:.3g} at the end)"
+    return _plan_reaches_the_target(accuracies, losses, summary)
+
+
+@exercise(
+    "plan_learning_rate",
+    timeout=30.0,
+    observed=True,  # its answer returns an optimizer, maybe with the student's own schedule
+    probe=Probe(lambda rng: {}, _observe_plan, _judge_plan),
+)
 def _verify_plan_learning_rate(call):
     plans, curves = [], []
     for spe, epochs in _PLAN_BUDGETS:

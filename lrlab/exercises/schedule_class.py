@@ -8,6 +8,7 @@ import numbers
 
 from lrlab import models
 from lrlab.exercises.framework import (
+    Probe,
     as_number,
     error_text,
     guarded,
@@ -134,3 +135,40 @@ def survives_save_and_load(schedule, steps_done, expected_lr, steps):
         if not close(got, expected_lr(step)):
             return f"the loaded schedule gives {got:.6g} at step {step}, expected {expected_lr(step):.6g}."
     return None
+
+
+# ---- class grading: the learning rates at steps drawn when the class is graded ------------------
+
+
+def schedule_probe(draw_args, expected_lr, last_step):
+    """A `Probe` for an answer that builds a schedule from arguments (a class, or a function that
+    returns one): its LR at 6 steps drawn at grading time, eager and inside a `tf.function`, must
+    be `expected_lr(args, step)`. `draw_args(rng)` draws the arguments; `last_step(args)` bounds
+    the steps."""
+
+    def draw(rng):
+        args = draw_args(rng)
+        steps = sorted(rng.sample(range(last_step(args) + 1), 6))
+        return {"args": args, "steps": steps}
+
+    def observe(answer, inputs):
+        import tensorflow as tf
+
+        schedule = answer(*inputs["args"])
+        traced = tf.function(lambda step: schedule(step))
+        eager = [float(schedule(step)) for step in inputs["steps"]]
+        return eager + [float(traced(tf.constant(s, tf.int64))) for s in inputs["steps"]]
+
+    def judge(inputs, values):
+        steps = inputs["steps"]
+        if len(values) != 2 * len(steps):
+            return f"{len(values)} values came back, expected {2 * len(steps)}."
+        args = ", ".join(f"{a:g}" for a in inputs["args"])
+        for i, value in enumerate(values):
+            step, how = steps[i % len(steps)], ("" if i < len(steps) else " in graph mode")
+            want = expected_lr(inputs["args"], step)
+            if not close(float(value), want):
+                return f"with arguments ({args}), the LR at step {step}{how} is {value:.6g}, expected {want:.6g}."
+        return None
+
+    return Probe(draw, observe, judge)
