@@ -136,8 +136,10 @@ class OneCycleScheduler(BatchLearningRateScheduler):
 
     A `BatchLearningRateScheduler` whose schedule is `cyclical.one_cycle(step, total_steps,
     max_lr, ...)`, where `step` is `optimizer.iterations` (0 on the first batch, counting on
-    across epochs). With `cycle_momentum=True` it also sets SGD's `momentum` or Adam's/AdamW's
-    `beta_1` to `cyclical.one_cycle_momentum(step, ...)`.
+    across epochs). The peak is at step `pct_start * (total_steps - 1)`, not PyTorch's
+    `pct_start * total_steps - 1` nor fastai's `pct_start * total_steps`, and there are two
+    phases only (no `three_phase`): see `lrlab.cyclical`. With `cycle_momentum=True` it also
+    sets SGD's `momentum` or Adam's/AdamW's `beta_1` to `cyclical.one_cycle_momentum(step, ...)`.
 
     Keras bakes a Python-float momentum into the compiled train step, so setting it later would
     change nothing. To cycle it, the scheduler swaps the optimizer's `momentum` (or `beta_1`)

@@ -12,6 +12,17 @@ for `triangular`; L. N. Smith, "A disciplined approach to neural network hyper-p
 (2018) and L. N. Smith and N. Topin, "Super-Convergence" (2017) for `one_cycle`, whose
 parametrisation (`pct_start`, `div_factor`, `final_div_factor`, cosine annealing) follows the
 one popularised by fastai and PyTorch's `OneCycleLR`.
+
+Where lrlab's one-cycle convention differs from theirs (same names, other curves):
+- the peak step: lrlab puts `max_lr` at step `pct_start * (total_steps - 1)`, so the last of
+  the `total_steps` steps gets the final LR; PyTorch's `OneCycleLR` at `pct_start * total_steps
+  - 1`; fastai's `fit_one_cycle` at `pct_start * n` (it reads the schedule at `step / n`, so its
+  last step, `(n - 1) / n` of the way, stays just above the final LR);
+- two phases only: PyTorch's `three_phase=True` (Smith's 1cycle: up to `max_lr`, back down to
+  the start over as many steps, then an annihilation phase far below) is not offered;
+- the defaults are PyTorch's (`pct_start=0.3`, `div_factor=25`, `final_div_factor=1e4`, final
+  LR `max_lr / (div_factor * final_div_factor)`); fastai's are `pct_start=0.25` and
+  `div_final=1e5` with final LR `max_lr / div_final`.
 """
 
 import numpy as np
@@ -126,6 +137,13 @@ def one_cycle(
 
     >>> one_cycle(0, 101, 0.4), one_cycle(30, 101, 0.4), one_cycle(100, 101, 0.4)
     (0.016, 0.4, 1.6e-06)
+
+    The peak step, by convention (module docstring), for 100 steps and `pct_start=0.3`:
+
+    >>> total, pct = 100, 0.3
+    >>> lrlab, pytorch, fastai = pct * (total - 1), pct * total - 1, pct * total
+    >>> round(lrlab, 6), round(pytorch, 6), round(fastai, 6)
+    (29.7, 29.0, 30.0)
 
     Args:
         step: A non-negative number or array: the optimizer step, starting at 0.

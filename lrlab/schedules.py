@@ -300,6 +300,15 @@ def cosine_decay_restarts(step, initial_lr, first_decay_steps, t_mul=2.0, m_mul=
     >>> cosine_decay_restarts([0, 5, 10, 20, 30], 0.1, 10, t_mul=2.0, m_mul=0.5).round(6).tolist()
     [0.1, 0.05, 0.05, 0.025, 0.025]
 
+    The restarts never stop, as in Keras (and PyTorch's `CosineAnnealingWarmRestarts`): with
+    cycles of 10, 20, 40, ... steps, steps 10, 30, 70 and 1270 all start a cycle at the peak.
+    timm's `CosineLRScheduler` differs: after `cycle_limit` cycles (default 1: no restart at
+    all) it holds its floor `lr_min`, an absolute LR where `alpha` is a fraction of
+    `initial_lr`; its `cycle_mul` and `cycle_decay` are `t_mul` and `m_mul`.
+
+    >>> cosine_decay_restarts([9, 10, 1269, 1270], 0.1, 10, t_mul=2.0, alpha=0.1).round(4).tolist()
+    [0.0122, 0.1, 0.01, 0.1]
+
     Args:
         step: A non-negative number or array: the optimizer step, starting at 0.
         initial_lr: A Python float. Must be positive: the LR at step 0.

@@ -80,3 +80,42 @@ def test_bad_arguments_name_themselves(name, value):
     kwargs = {"initial_lr": 0.1, name: value}
     with pytest.raises(ValueError, match=f"`{name}`.*Received: {name}="):
         plateau.reduce_on_plateau([1.0], **kwargs)
+
+
+def _pytorch_lrs(monitored, initial_lr, factor, patience, cooldown, threshold, min_lr):
+    """PyTorch's ReduceLROnPlateau.step (mode "min", threshold_mode "abs"), transcribed from
+    torch/optim/lr_scheduler.py: bad epochs must exceed `patience`, and a cooldown epoch's bad
+    count is reset after it was counted. PyTorch's eps (skip cuts < 1e-8) is left out: the
+    curves below never cut that low."""
+    lr, best, bad, cooldown_left, lrs = initial_lr, float("inf"), 0, 0, []
+    for value in monitored:
+        lrs.append(lr)
+        if value < best - threshold:
+            best, bad = value, 0
+        else:
+            bad += 1
+        if cooldown_left > 0:
+            cooldown_left, bad = cooldown_left - 1, 0
+        if bad > patience:
+            lr, cooldown_left, bad = max(lr * factor, min_lr), cooldown, 0
+    return lrs
+
+
+@pytest.mark.parametrize("patience", [0, 1, 3])
+@pytest.mark.parametrize("cooldown", [0, 1, 2])
+def test_pytorch_patience_and_cooldown_are_keras_minus_one(patience, cooldown):
+    rng = np.random.default_rng(patience * 10 + cooldown)
+    for _ in range(200):
+        monitored = (np.cumsum(rng.normal(-0.01, 0.05, 30)) + 1).round(2).tolist()
+        expected = _pytorch_lrs(monitored, 0.1, 0.5, patience, cooldown, 1e-4, 1e-3)
+        replay = plateau.reduce_on_plateau(
+            monitored, 0.1, factor=0.5, patience=patience + 1, cooldown=cooldown + 1, min_lr=1e-3
+        )
+        assert replay["lr"] == pytest.approx(expected, rel=1e-12)
+
+
+def test_keras_cooldown_one_acts_as_zero():
+    flat = [1.0] * 8
+    by_cooldown = [_keras_lrs(flat, 0.1, factor=0.5, patience=1, cooldown=c) for c in (0, 1, 2)]
+    np.testing.assert_allclose(by_cooldown[0], by_cooldown[1], rtol=1e-6)
+    assert by_cooldown[2][3] == pytest.approx(by_cooldown[2][2])  # cooldown 2 holds one epoch
