@@ -178,11 +178,35 @@ def _read_hand_in(folder, lesson):
     return nb, None
 
 
-def grade_one(private, student, lesson, plan, unsandboxed=False):
-    """The result dict of one hand-in (its copy in `private`): verdicts, problem, seconds."""
+def lesson_plans(course):
+    """{lesson: (exercise ids, setup cell sources)} from the course's source folder."""
+    plans = {}
+    for folder in sorted((pathlib.Path(course) / "source").iterdir()):
+        path = folder / f"{folder.name}.ipynb"
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        plans[folder.name] = (lesson_exercises(path), judge.setup_sources(nb["cells"]))
+    return plans
+
+
+def jobs(submissions, course=COURSE):
+    """[(student, lesson)]: one per hand-in folder of a released lesson, in order."""
+    submissions, lessons = pathlib.Path(submissions), lesson_plans(course)
+    students = sorted(
+        p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith(".")
+    )
+    return [
+        (s, lesson) for s in students for lesson in lessons if (submissions / s / lesson).is_dir()
+    ]
+
+
+def grade_one(submissions, student, lesson, course=COURSE, unsandboxed=False, plans=None):
+    """The result of one hand-in: {student, lesson, problem, verdicts, seconds}, the notebook
+    read from a private copy of its regular files (a symlink leads nowhere)."""
     start = time.perf_counter()
-    exercise_ids, setup = plan
-    nb, problem = _read_hand_in(private / student / lesson, lesson)
+    exercise_ids, setup = (plans or lesson_plans(course))[lesson]
+    with tempfile.TemporaryDirectory(prefix="lrlab-hand-in-") as private:
+        _copy_regular_files(pathlib.Path(submissions) / student / lesson, pathlib.Path(private))
+        nb, problem = _read_hand_in(pathlib.Path(private), lesson)
     if nb is None:
         verdicts = {
             e: framework.CheckResult(e, framework.FAILED, "not graded: " + problem)
@@ -194,9 +218,15 @@ def grade_one(private, student, lesson, plan, unsandboxed=False):
         "student": student,
         "lesson": lesson,
         "problem": problem or "",
-        "notebook": nb,
-        "verdicts": verdicts,
+        "verdicts": {e: [v.status, v.message] for e, v in verdicts.items()},
         "seconds": time.perf_counter() - start,
+    }
+
+
+def _verdicts(result):
+    return {
+        e: framework.CheckResult(e, status, message)
+        for e, (status, message) in result["verdicts"].items()
     }
 
 
@@ -217,10 +247,9 @@ def verdict_outputs(result):
     return outputs
 
 
-def _autograded(result):
+def _autograded(nb, result):
     """The hand-in as nbgrader's autograded notebook: every check cell shows its verdict."""
-    nb = result["notebook"]
-    by_check = {cells.check_grade_id(e): r for e, r in result["verdicts"].items()}
+    by_check = {cells.check_grade_id(e): r for e, r in _verdicts(result).items()}
     for cell in nb["cells"]:
         grade_id = ((cell.get("metadata") or {}).get("nbgrader") or {}).get("grade_id")
         if cell.get("cell_type") == "code" and grade_id in by_check:
@@ -250,7 +279,7 @@ def _record(course, config, results, students, submitted):
                 submission = gb.update_or_create_submission(r["lesson"], r["student"], **extra)
             except ValueError:  # a timestamp nbgrader cannot read: graded as on time
                 submission = gb.update_or_create_submission(r["lesson"], r["student"])
-            for exercise_id, verdict in r["verdicts"].items():
+            for exercise_id, verdict in _verdicts(r).items():
                 grade = gb.find_grade(
                     cells.check_grade_id(exercise_id), r["lesson"], r["lesson"], r["student"]
                 )
@@ -276,7 +305,7 @@ def feedback_text(result):
     if result["problem"]:
         lines.append(f"Note: {result['problem']}")
     got = 0
-    for exercise_id, verdict in result["verdicts"].items():
+    for exercise_id, verdict in _verdicts(result).items():
         points = cells.POINTS if verdict.passed else 0
         got += points
         lines.append(f"{exercise_id}: {verdict.status} ({points}/{cells.POINTS}) {verdict.message}")
@@ -299,7 +328,7 @@ def _feedback(course, api, results):
         text = feedback_text(r)
         (folder / f"{r['lesson']}.txt").write_text(text, encoding="utf-8")
         page = folder / r["lesson"] / f"{r['lesson']}.html"
-        if r["notebook"] is not None:
+        if (course / "autograded" / r["student"] / r["lesson"]).is_dir():
             done = api.generate_feedback(r["lesson"], r["student"], force=True)
             if done["success"] and page.is_file():
                 continue
@@ -311,9 +340,7 @@ def _feedback(course, api, results):
         )
 
 
-def grade(submissions, course=COURSE, csv=None, workers=2, unsandboxed=False):
-    """Grade every (student, lesson) in `submissions`; returns the results. See the module docstring."""
-    course, submissions = pathlib.Path(course).resolve(), pathlib.Path(submissions).resolve()
+def _check_folders(submissions, course):
     if not (course / "gradebook.db").is_file():
         raise ValueError(
             f"Argument `course` must be a released course folder (run `make release`). Received: course={str(course)!r}"
@@ -323,6 +350,9 @@ def grade(submissions, course=COURSE, csv=None, workers=2, unsandboxed=False):
             "Argument `submissions` must be a folder of <student>/<lesson>/ folders. "
             f"Received: submissions={str(submissions)!r}"
         )
+
+
+def _check_sandbox(unsandboxed):
     works, why = sandbox.available()
     if not works and not unsandboxed:
         raise ValueError(
@@ -330,38 +360,31 @@ def grade(submissions, course=COURSE, csv=None, workers=2, unsandboxed=False):
             "or grade without one, knowing that student code then runs as you: "
             "`make grade UNSANDBOXED=1` (--unsandboxed)."
         )
-    plans = {}
-    for folder in sorted((course / "source").iterdir()):
-        nb = json.loads((folder / f"{folder.name}.ipynb").read_text(encoding="utf-8"))
-        plans[folder.name] = (
-            lesson_exercises(folder / f"{folder.name}.ipynb"),
-            judge.setup_sources(nb["cells"]),
-        )
+
+
+def record(submissions, results, course=COURSE, csv=None):
+    """Record `results` (from `grade_one`) in nbgrader's gradebook, write each hand-in's
+    autograded notebook and feedback, and export the CSV (see the module docstring)."""
+    course, submissions = pathlib.Path(course).resolve(), pathlib.Path(submissions).resolve()
+    config = _config(course)
     students = sorted(
         p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith(".")
     )
-    jobs = [
-        (s, lesson) for s in students for lesson in plans if (submissions / s / lesson).is_dir()
-    ]
-    config = _config(course)
-    with tempfile.TemporaryDirectory(prefix="lrlab-grading-") as scratch:
-        private = pathlib.Path(scratch) / "submitted"  # regular files only: no symlink leads out
-        for s, lesson in jobs:
-            _copy_regular_files(submissions / s / lesson, private / s / lesson)
-        with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
-            futures = [
-                pool.submit(grade_one, private, s, lesson, plans[lesson], unsandboxed)
-                for s, lesson in jobs
-            ]
-            results = [f.result() for f in futures]
+    with tempfile.TemporaryDirectory(prefix="lrlab-record-") as scratch:
+        private = pathlib.Path(scratch)
+        for r in results:
+            _copy_regular_files(
+                submissions / r["student"] / r["lesson"], private / r["student"] / r["lesson"]
+            )
         _record(course, config, results, students, private)
         for r in results:  # nbgrader's autograded/ folder, which its feedback and formgrader read
             folder = course / "autograded" / r["student"] / r["lesson"]
             shutil.rmtree(folder, ignore_errors=True)
-            if r["notebook"] is not None:
+            nb, _ = _read_hand_in(private / r["student"] / r["lesson"], r["lesson"])
+            if nb is not None:
                 _copy_regular_files(private / r["student"] / r["lesson"], folder)
                 (folder / f"{r['lesson']}.ipynb").write_text(
-                    json.dumps(_autograded(r), indent=1), encoding="utf-8"
+                    json.dumps(_autograded(nb, r), indent=1), encoding="utf-8"
                 )
     _feedback(course, _api(course, config), results)
     export = subprocess.run(
@@ -381,6 +404,21 @@ def grade(submissions, course=COURSE, csv=None, workers=2, unsandboxed=False):
         raise RuntimeError(f"nbgrader export failed:\n{(export.stdout + export.stderr)[-3000:]}")
     if csv:
         shutil.copy(course / "grades.csv", csv)
+
+
+def grade(submissions, course=COURSE, csv=None, workers=2, unsandboxed=False):
+    """Grade every hand-in in `submissions`, `workers` at a time, then `record` them; returns the results."""
+    course, submissions = pathlib.Path(course).resolve(), pathlib.Path(submissions).resolve()
+    _check_folders(submissions, course)
+    _check_sandbox(unsandboxed)
+    plans = lesson_plans(course)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [
+            pool.submit(grade_one, submissions, s, lesson, course, unsandboxed, plans)
+            for s, lesson in jobs(submissions, course)
+        ]
+        results = [f.result() for f in futures]
+    record(submissions, results, course, csv)
     return results
 
 
@@ -391,32 +429,67 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="command", required=True)
     rel = sub.add_parser("release", help="build the nbgrader course folder and the student release")
     rel.add_argument("notebooks", nargs="*")
-    rel.add_argument("--course", default=str(COURSE))
-    gr = sub.add_parser("grade", help="grade SUBMISSIONS/<student>/<lesson>/ and export the CSV")
-    gr.add_argument("submissions")
-    gr.add_argument("--course", default=str(COURSE))
-    gr.add_argument("--csv", default="grades.csv")
-    gr.add_argument("--workers", type=int, default=2)
-    gr.add_argument("--unsandboxed", action="store_true", help="run student code without a sandbox")
+    commands = {
+        "grade": "grade every hand-in in SUBMISSIONS/<student>/<lesson>/ and export the CSV",
+        "jobs": "list the hand-ins, one `STUDENT LESSON` line each (for a scheduler's job array)",
+        "grade-one": "grade one hand-in, writing RESULTS/<student>/<lesson>.json",
+        "record": "record every RESULTS/<student>/<lesson>.json, write feedback, export the CSV",
+    }
+    parsers = {name: sub.add_parser(name, help=text) for name, text in commands.items()}
+    for name, p in [("release", rel), *parsers.items()]:
+        p.add_argument("--course", default=str(COURSE))
+        if name != "release":
+            p.add_argument("submissions")
+    parsers["grade-one"].add_argument("student")
+    parsers["grade-one"].add_argument("lesson")
+    for name in ("grade-one", "record"):
+        parsers[name].add_argument("--results", default="results")
+    for name in ("grade", "record"):
+        parsers[name].add_argument("--csv", default="grades.csv")
+    for name in ("grade", "grade-one"):
+        parsers[name].add_argument(
+            "--unsandboxed", action="store_true", help="run student code without a sandbox"
+        )
+    parsers["grade"].add_argument("--workers", type=int, default=2)
     args = parser.parse_args(argv)
     if args.command == "release":
         release(args.course, args.notebooks or None)
         return 0
-    start = time.perf_counter()
+    course, submissions = (
+        pathlib.Path(args.course).resolve(),
+        pathlib.Path(args.submissions).resolve(),
+    )
     try:
-        results = grade(args.submissions, args.course, args.csv, args.workers, args.unsandboxed)
+        _check_folders(submissions, course)
+        if args.command == "jobs":
+            print("\n".join(f"{s} {lesson}" for s, lesson in jobs(submissions, course)))
+            return 0
+        if args.command == "grade-one":
+            _check_sandbox(args.unsandboxed)
+            result = grade_one(submissions, args.student, args.lesson, course, args.unsandboxed)
+            out = pathlib.Path(args.results) / args.student / f"{args.lesson}.json"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            out.write_text(json.dumps(result), encoding="utf-8")
+            return 0
+        start = time.perf_counter()
+        if args.command == "record":
+            paths = sorted(pathlib.Path(args.results).glob("*/*.json"))
+            results = [json.loads(p.read_text(encoding="utf-8")) for p in paths]
+            record(submissions, results, course, args.csv)
+        else:
+            results = grade(submissions, course, args.csv, args.workers, args.unsandboxed)
     except ValueError as error:
         print(error)
         return 2
     for r in results:
-        passed = sum(v.passed for v in r["verdicts"].values())
+        passed = sum(status == framework.PASSED for status, _ in r["verdicts"].values())
         note = f"  ({r['problem']})" if r["problem"] else ""
         print(
             f"{r['student']:<20} {r['lesson']:<40} {passed}/{len(r['verdicts'])}  {r['seconds']:5.1f} s{note}"
         )
     print(
         f"\n{len(results)} hand-ins graded in {time.perf_counter() - start:.0f} s; CSV: {args.csv}; "
-        f"feedback: {pathlib.Path(args.course) / 'feedback'}/<student>/<lesson>.txt (and .html)"
+        f"feedback: {course / 'feedback'}/<student>/<lesson>.txt (and .html)"
     )
     return 0
 

@@ -29,6 +29,7 @@ from lrlab.exercises import EXERCISES, framework, remote
 
 __all__ = ["exercise_sources", "setup_sources", "grade_notebook", "SECONDS_PER_EXERCISE"]
 
+CELL_SECONDS = 30.0  # to run one cell in the sandbox (a lesson's cells take a second or two)
 SECONDS_PER_EXERCISE = 60.0  # wall time in the sandbox, per exercise, on top of its start
 START_SECONDS = 30.0
 MAX_REPLY_BYTES = 8 * 1024**2
@@ -94,6 +95,7 @@ def _request(setup, sources, probes):
             calls[exercise_id] = [remote.encode(list(args)) for args in visible + secret]
     return {
         "setup": setup,
+        "cell_seconds": CELL_SECONDS,
         "cells": [[e, s] for e, s in sources.items()],
         "calls": calls,
         "probes": {e: remote.encode(inputs) for e, inputs in probes.items()},

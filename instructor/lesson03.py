@@ -1,4 +1,4 @@
-"""Lesson 03's reference answers (the stability limit, and naming a loss curve) and hidden cases, for instructors.
+"""Lesson 03's reference answers (the limit from a Hessian, naming a loss curve) and hidden cases, for instructors.
 
 Each answer is the single source of its exercise cell (see `instructor.solutions`); the
 lines between its SOLUTION markers are what the student writes.
@@ -6,14 +6,15 @@ lines between its SOLUTION markers are what the student writes.
 
 import numpy as np
 
-from lrlab import landscapes
 
-
-def largest_stable_lr(curvature):
-    """Return the stability limit of gradient descent on f(x) = curvature / 2 * x**2:
+def stable_lr_limit(hessian, momentum):
+    """Return the largest learning rate at which gradient descent with heavy-ball momentum
+    `momentum` (as Keras's SGD with momentum updates) converges on the quadratic loss
+    L(w) = 1/2 w^T H w, where `hessian` is H, a symmetric positive semi-definite NumPy matrix:
     every smaller learning rate converges, every larger one diverges."""
     ### BEGIN SOLUTION
-    return 2.0 / curvature
+    steepest = np.linalg.eigvalsh(hessian)[-1]  # eigenvalues in ascending order
+    return 2 * (1 + momentum) / steepest
     ### END SOLUTION
 
 
@@ -35,7 +36,15 @@ def classify_curve(losses):
 
 
 # Hidden cases (the autograder's only): exercise id -> [(args, expected)], expected values from
-# the pure lrlab modules (an independent reference, not the student's namespace).
+# NumPy's symmetric eigensolver (an independent reference, not the student's namespace). Gaps
+# between the two largest eigenvalues wide enough for power iteration to converge to 1e-6.
+_HIDDEN_HESSIANS = [
+    (np.array([[10.0, -4.0, 2.0], [-4.0, 6.0, 0.0], [2.0, 0.0, 1.0]]), 0.8),
+    (np.array([[0.3, 0.1], [0.1, 8.0]]), 0.0),
+    (np.array([[1.2, 0.4], [0.4, 0.5]]), 0.95),
+]
 HIDDEN_CASES = {
-    "largest_stable_lr": [((c,), landscapes.stability_limit(c)) for c in (0.01, 123.0, 2.0)],
+    "stable_lr_limit": [
+        ((h, beta), 2 * (1 + beta) / np.linalg.eigvalsh(h)[-1]) for h, beta in _HIDDEN_HESSIANS
+    ],
 }

@@ -1,4 +1,4 @@
-"""Lesson 08's reference answers (per-layer learning rates, and resuming a run) and hidden cases, for instructors.
+"""Lesson 08's reference answers (a per-layer optimizer, resuming a run), for instructors.
 
 Each answer is the single source of its exercise cell (see `instructor.solutions`); the
 lines between its SOLUTION markers are what the student writes.
@@ -12,12 +12,21 @@ quiet_tensorflow()
 import keras  # noqa: E402
 
 
-def layerwise_learning_rates(num_layers, base_lr, decay):
-    """Return a list of `num_layers` learning rates for layer-wise LR decay: layer 0 is nearest
-    the input; the last layer (the head) gets `base_lr`, and each layer below it `decay` times
-    the LR of the layer above."""
+def layerwise_optimizer(model, base_lr, decay):
+    """Return a Keras optimizer that trains `model` with layer-wise learning-rate decay: plain
+    SGD, the head (the last layer in `model.layers` that has trainable weights) at `base_lr`,
+    and each layer with weights below it at `decay` times the LR of the one above. Layers
+    without weights do not count; all the weights of a layer share its LR."""
     ### BEGIN SOLUTION
-    return [base_lr * decay ** (num_layers - 1 - i) for i in range(num_layers)]
+    # Only the layers that have weights take a level, counted down from the head.
+    with_weights = [layer for layer in model.layers if layer.trainable_weights]
+    by_path = {}
+    for depth, layer in enumerate(reversed(with_weights)):
+        sgd = keras.optimizers.SGD(learning_rate=base_lr * decay**depth)
+        for variable in layer.trainable_weights:
+            by_path[variable.path] = sgd  # OptimizerMap matches a variable by its path
+    default = keras.optimizers.SGD(learning_rate=base_lr)  # unused: every variable is mapped
+    return keras.optimizers.MultiOptimizer(keras.optimizers.OptimizerMap(default, by_path))
     ### END SOLUTION
 
 

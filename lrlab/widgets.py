@@ -802,8 +802,19 @@ class EdgeOfStabilityExplorer(Explorer):
         self.limit_line.set_data([0, len(run.losses) - 1], [run.stability_limit] * 2)
         k = int(np.flatnonzero(seen)[-1])
         ups = int(np.sum(np.diff(run.losses[: step + 1]) > 0))
-        return (
-            f"α = {lr}, step {step}: loss {run.losses[step]:.4g}, which went <b>up</b> at {ups} of the {step} "
-            f"steps so far; sharpness {run.sharpness[k]:.3g} (measured at step {run.sharpness_steps[k]}) = "
-            f"<b>{run.sharpness[k] / run.stability_limit:.0%} of 2/α = {run.stability_limit:.3g}</b>."
+        # The same precisions as lesson 09's table: losses to 4 decimals, sharpness and 2/α to 2.
+        history = (
+            "before the first step"
+            if step == 0
+            else f"it went <b>up</b> {_count(ups, 'time')} in {_count(step, 'step')} so far"
         )
+        return (
+            f"α = {lr}, step {step}: loss {run.losses[step]:.4f}, {history}; sharpness "
+            f"{run.sharpness[k]:.2f} (measured at step {run.sharpness_steps[k]}) = "
+            f"<b>{run.sharpness[k] / run.stability_limit:.0%} of 2/α = {run.stability_limit:.2f}</b>."
+        )
+
+
+def _count(n, noun):
+    """'1 step', '0 steps', '12 steps'."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"

@@ -30,7 +30,7 @@ def pytest_collection_modifyitems(config, items):
 
     def tier(item):
         path = str(item.path)
-        if path.endswith(("test_autograde.py", "test_browser.py")):
+        if path.endswith(("test_class_grading.py", "test_browser.py")):
             return 0
         return 1 if path.endswith(".ipynb") else 2
 

@@ -252,24 +252,6 @@ def _finite(lrs, losses):
 
 
 WRONG = {
-    "sgd_step": {
-        "wrong sign": lambda w, grad, lr: w + lr * grad,
-        "forgot the learning rate": lambda w, grad, lr: w - grad,
-        "returns the change, not the new weights": lambda w, grad, lr: lr * grad,
-        "sign of the gradient only": lambda w, grad, lr: w - lr * np.sign(grad),
-        "breaks on arrays": lambda w, grad, lr: float(np.mean(w - lr * grad)),
-    },
-    "largest_stable_lr": {
-        "the monotone limit, not the stability limit": lambda c: 1.0 / c,
-        "2 c": lambda c: 2.0 * c,
-        "c / 2": lambda c: c / 2.0,
-        "always 2": lambda c: 2.0,
-        "2 / c squared": lambda c: 2.0 / c**2,
-        "a safety margin (1.99 / c)": lambda c: 1.99 / c,
-        "the momentum-0.9 limit 3.8 / c": lambda c: 2 * (1 + 0.9) / c,
-        "negative": lambda c: -2.0 / c,
-        "returns a string": lambda c: f"{2 / c}",
-    },
     "time_based_decay": {
         "off by one step": lambda step, lr0, k: lr0 / (1 + k * (step + 1)),
         "multiplies": lambda step, lr0, k: lr0 * (1 + k * step),
@@ -485,14 +467,17 @@ def test_every_function_checker_has_a_table_of_wrong_answers():
     class_or_training = {
         "warmup_schedule",
         "plan_learning_rate",
-        "layerwise_learning_rates",
+        "layerwise_optimizer",  # its tables: tests/test_exercises_lesson08.py
         "resume_training",
         "wsd_schedule",
+        "sharpness_from_hvp",  # its table: tests/test_exercises_lesson09.py
+        "adam_steps",  # its tables: tests/test_exercises_lesson01.py
+        "stable_lr_limit",  # its tables: tests/test_exercises_lesson03.py
     }
     assert set(WRONG) == set(exercises.EXERCISES) - class_or_training
 
 
-# ---- sgd_step and the numeric checkers -----------------------------------------------------------
+# ---- the numeric checkers ------------------------------------------------------------------------
 
 
 def test_verdict_shows_the_failing_case_expected_value_and_hint():
@@ -814,36 +799,6 @@ def test_classify_curve_hints_point_at_the_case_not_the_code():
     assert "lr = 3" in text and "too large, not too small" in text
     text = check("classify_curve", _curve_old_word).message
     assert "'unstable'" in text and "zig-zag" in text
-
-
-RIGHT_STABLE_LRS = {
-    "2 / c": lambda c: 2 / c,
-    "2 * c ** -1": lambda c: 2 * c**-1,
-    "NumPy float": lambda c: np.float64(2.0) / np.float64(c),
-    "0-d array": lambda c: np.array(2.0 / c),
-    "from the factor: (1 - (-1)) / c": lambda c: (1 - (-1)) / c,
-}
-
-
-@pytest.mark.parametrize("name", sorted(RIGHT_STABLE_LRS))
-def test_right_largest_stable_lr_answers_pass(name):
-    result = check("largest_stable_lr", RIGHT_STABLE_LRS[name])
-    assert result.passed, result
-
-
-def test_largest_stable_lr_hints_say_what_the_answer_does_without_the_formula():
-    for answer, words in [
-        (lambda c: 1.0 / c, "lands on the minimum in one step"),
-        (lambda c: 1.9 / c, "converges"),
-        (lambda c: 2.0, "diverges"),
-        (lambda c: 4.0 / c, "diverges"),
-        (lambda c: -2.0 / c, "positive"),
-    ]:
-        text = check("largest_stable_lr", answer).message
-        assert words in text, text
-        assert not any(
-            formula in text.replace(" ", "") for formula in ("2/c", "2/curvature", "2.0/c")
-        ), text
 
 
 # ---- pick_lr: synthetic range-test curves with known good regions -------------------------------
@@ -1311,7 +1266,7 @@ def test_the_step_decay_plan_drops_at_the_start_of_its_epochs():
 def _key_expressions(exercise_id):
     """The reference answer's telling code, spaces removed: every returned expression, assigned
     value and `if` condition between its SOLUTION markers (one-line ones of 8+ characters that
-    compute something), e.g. "w-lr*grad" for sgd_step."""
+    compute something), e.g. "np.linalg.eigvalsh(hessian)[-1]" for stable_lr_limit."""
     import inspect
     import re
 
@@ -1348,8 +1303,6 @@ def _wrong_answers(exercise_id):
         answers += [_defined_by(source, exercise_id) for _, source, _ in WRONG_WARMUP]
     if exercise_id == "plan_learning_rate":
         answers += [answer for _, answer, _ in WRONG_PLANS]
-    if exercise_id == "layerwise_learning_rates":
-        answers += [answer for answer, _ in LAYERWISE_WRONG]
     if exercise_id == "resume_training":
         answers += [answer for answer, _ in RESUME_WRONG]
     if exercise_id == "wsd_schedule":
@@ -1360,8 +1313,8 @@ def _wrong_answers(exercise_id):
 @pytest.mark.parametrize("exercise_id", each_exercise())
 def test_no_verdict_for_a_wrong_answer_contains_the_reference_expression(exercise_id):
     keys = _key_expressions(exercise_id)
-    if exercise_id == "sgd_step":
-        assert keys == {"w-lr*grad"}  # the extraction finds the answer the issue quoted
+    if exercise_id == "stable_lr_limit":  # the extraction finds the answer's telling lines
+        assert keys == {"np.linalg.eigvalsh(hessian)[-1]", "2*(1+momentum)/steepest"}
     for answer in _wrong_answers(exercise_id):
         result = check(exercise_id, answer)
         assert result.status == exercises.FAILED, result
@@ -1370,80 +1323,8 @@ def test_no_verdict_for_a_wrong_answer_contains_the_reference_expression(exercis
         assert not leaked, f"the verdict writes the answer {leaked}: {result.message}"
 
 
-# ==== lesson 08: layerwise_learning_rates and resume_training ========================================
+# ==== lesson 08: resume_training (layerwise_optimizer: tests/test_exercises_lesson08.py) ==========
 # The reference-passes / stub-not-attempted / solution-cell tests above cover both ids.
-
-# ---- layerwise_learning_rates ------------------------------------------------------------------
-
-
-def _layerwise_raises(n, base, decay):
-    return [base / 0 for _ in range(n)]
-
-
-LAYERWISE_WRONG = [
-    (lambda n, b, d: [b * d ** (n - i) for i in range(n)], "off by one"),  # depth one too deep
-    (
-        lambda n, b, d: [b * d ** (n - 2 - i) for i in range(n)],
-        "off by one",
-    ),  # depth one too shallow
-    (lambda n, b, d: [b * d**i for i in range(n)], "wrong end"),  # the input layer gets base_lr
-    (
-        lambda n, b, d: [b * d ** (n - 1 - i) for i in range(n - 1)],
-        "values, expected",
-    ),  # wrong length
-    (lambda n, b, d: [b * d ** (n - 1 - i) for i in range(n + 1)][1:] + [b], "values, expected"),
-    (
-        lambda n, b, d: [
-            int(b * d ** (n - 1 - i)) if b >= 1 else b * d ** (n - 1 - i) for i in range(n)
-        ],
-        "int",
-    ),
-    (lambda n, b, d: [float("nan")] * n, "finite"),
-    (
-        lambda n, b, d: [b * d * (n - 1 - i) for i in range(n)],
-        "expected [",
-    ),  # d * depth, not d ** depth
-    (lambda n, b, d: [b * d ** (n - 1 - i) for i in range(n)][0], "expected a list"),  # a number
-    (lambda n, b, d: {i: b * d ** (n - 1 - i) for i in range(n)}, "expected a list"),
-    (lambda n, b, d: np.full((n, 1), b), "shape"),
-    (lambda n, b, d: [str(b)] * n, "expected numbers"),
-    (lambda n, b, d: [True] * n, "expected numbers"),
-    (lambda n, b, d: None, "expected a list"),
-    (_layerwise_raises, "ZeroDivisionError"),
-]
-
-
-@pytest.mark.parametrize("answer, words", LAYERWISE_WRONG)
-def test_layerwise_wrong_answers_fail_with_the_right_hint(answer, words):
-    result = check("layerwise_learning_rates", answer)
-    assert result.status == exercises.FAILED, result
-    assert words in result.message, result.message
-
-
-def _layerwise_accumulating(n, base, decay):
-    rates, lr = [], base
-    for _ in range(n):
-        rates.insert(0, lr)
-        lr *= decay
-    return rates
-
-
-LAYERWISE_RIGHT = [
-    _layerwise_accumulating,  # multiply down from the head
-    lambda n, b, d: tuple(b * d ** (n - 1 - i) for i in range(n)),
-    lambda n, b, d: b * d ** np.arange(n - 1, -1, -1.0),  # a NumPy array
-    lambda n, b, d: list(b * np.power(d, np.arange(n)[::-1])),  # NumPy floats in a list
-    lambda n, b, d: [
-        float(np.float32(b * d ** (n - 1 - i))) for i in range(n)
-    ],  # float32 precision
-]
-
-
-@pytest.mark.parametrize("answer", LAYERWISE_RIGHT)
-def test_layerwise_honest_alternatives_pass(answer):
-    result = check("layerwise_learning_rates", answer)
-    assert result.passed, result
-
 
 # ---- resume_training ---------------------------------------------------------------------------
 

@@ -15,8 +15,8 @@ from lrlab import exercises
 from lrlab.exercises import check
 
 FIXED_IDS = [
-    "sgd_step",
-    "largest_stable_lr",
+    "adam_steps",
+    "stable_lr_limit",
     "log_uniform",
     "time_based_decay",
     "step_decay",
@@ -28,16 +28,16 @@ def test_the_fixed_course_ids_are_registered():
     assert set(FIXED_IDS) <= set(exercises.EXERCISES)
 
 
-def _raises(w, grad, lr):
-    return {}[w]
+def _raises(gradients, learning_rate):
+    return {}[learning_rate]
 
 
-def _loops(w, grad, lr):
+def _loops(gradients, learning_rate):
     while True:
         pass
 
 
-def _swallows(w, grad, lr):
+def _swallows(gradients, learning_rate):
     while True:
         try:
             pass
@@ -49,16 +49,16 @@ def _swallows(w, grad, lr):
     "answer, words",
     [
         (_raises, "raised KeyError"),
-        (lambda w, grad, lr: "w - lr * grad", "returned str"),
-        (lambda w, grad, lr: None, "returned NoneType"),
-        (lambda w, grad, lr: float("nan"), "returned nan"),
-        (lambda w: w, "raised TypeError"),  # wrong signature
+        (lambda gradients, learning_rate: "-learning_rate", "returned str"),
+        (lambda gradients, learning_rate: None, "returned NoneType"),
+        (lambda gradients, learning_rate: gradients * np.nan, "returned nan"),
+        (lambda gradients: gradients, "raised TypeError"),  # wrong signature
         (42, "got int 42"),
         (None, "got NoneType"),
     ],
 )
 def test_broken_answers_get_friendly_verdicts(answer, words):
-    result = check("sgd_step", answer)
+    result = check("adam_steps", answer)
     assert result.status == "failed" and words in result.message
     assert "Traceback" not in repr(result)
 
@@ -67,31 +67,31 @@ def test_broken_answers_get_friendly_verdicts(answer, words):
 def test_runaway_answers_time_out(monkeypatch, runaway):
     monkeypatch.setitem(
         exercises.EXERCISES,
-        "sgd_step",
-        dataclasses.replace(exercises.EXERCISES["sgd_step"], timeout=0.2),
+        "adam_steps",
+        dataclasses.replace(exercises.EXERCISES["adam_steps"], timeout=0.2),
     )
-    result = check("sgd_step", runaway)
+    result = check("adam_steps", runaway)
     assert result.status == "failed" and "did not finish within 0.2 s" in result.message
 
 
 def test_timeout_works_off_the_main_thread_too(monkeypatch):
     monkeypatch.setitem(
         exercises.EXERCISES,
-        "sgd_step",
-        dataclasses.replace(exercises.EXERCISES["sgd_step"], timeout=0.2),
+        "adam_steps",
+        dataclasses.replace(exercises.EXERCISES["adam_steps"], timeout=0.2),
     )
     box = {}
     before = threading.active_count()
-    worker = threading.Thread(target=lambda: box.update(result=check("sgd_step", _swallows)))
+    worker = threading.Thread(target=lambda: box.update(result=check("adam_steps", _swallows)))
     worker.start()
     worker.join(5)
     assert "did not finish" in box["result"].message
     assert threading.active_count() == before  # the runaway loop was stopped, not left spinning
     box.clear()
     namespace = {}
-    exec(cells.solution_source("sgd_step"), namespace)  # the reference, as a student's cell
+    exec(cells.solution_source("adam_steps"), namespace)  # the reference, as a student's cell
     worker = threading.Thread(
-        target=lambda: box.update(result=check("sgd_step", namespace["sgd_step"]))
+        target=lambda: box.update(result=check("adam_steps", namespace["adam_steps"]))
     )
     worker.start()
     worker.join(5)
@@ -99,18 +99,22 @@ def test_timeout_works_off_the_main_thread_too(monkeypatch):
 
 
 def test_unknown_id_raises_value_error_listing_known_ids():
-    with pytest.raises(ValueError, match=r"`exercise_id`.*sgd_step.*Received: exercise_id='sgd'"):
-        check("sgd", solutions.reference("sgd_step"))
+    with pytest.raises(
+        ValueError, match=r"`exercise_id`.*adam_steps.*Received: exercise_id='adam'"
+    ):
+        check("adam", solutions.reference("adam_steps"))
 
 
 def test_answers_do_not_see_mutated_inputs():
-    def mutating(w, grad, lr):
-        if isinstance(w, np.ndarray):
-            w -= lr * grad
-            return w
-        return w - lr * grad
+    namespace = {}
+    exec(cells.solution_source("adam_steps"), namespace)  # the reference, as a student's cell
 
-    assert check("sgd_step", mutating).passed  # each case gets fresh copies of its arrays
+    def mutating(gradients, learning_rate):
+        changes = namespace["adam_steps"](gradients, learning_rate)
+        gradients *= -1.0  # the checker compares with its own copy of the case
+        return changes
+
+    assert check("adam_steps", mutating).passed  # each case gets fresh copies of its arrays
 
 
 def test_guarded_turns_what_went_wrong_into_a_verdict():

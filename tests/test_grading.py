@@ -21,7 +21,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))
 LESSON_01 = ROOT / "notebooks" / "01_what_is_the_learning_rate.ipynb"
 
 
-def _with_answer(folder, name, source, lesson=LESSON_01, exercise_id="sgd_step"):
+def _with_answer(folder, name, source, lesson=LESSON_01, exercise_id="adam_steps"):
     """A copy of `lesson` named `name` whose `exercise_id` cell holds `source` (None: left untouched)."""
     nb = json.loads(lesson.read_text())
     for cell in nb["cells"]:
@@ -43,14 +43,18 @@ def _run_check(*paths):
 
 
 # Each case is one notebook copy; one `python -m lrlab.grading` start grades them all (each start
-# pays the Keras import). {file name: (source of the sgd_step cell or None, words in its row)}.
+# pays the Keras import). {file name: (source of the adam_steps cell or None, words in its row)}.
 CASES = {
     "untouched.ipynb": (None, "not attempted"),
-    "correct.ipynb": (cells.solution_source("sgd_step"), "passed"),
-    "wrong_sign.ipynb": ("def sgd_step(w, grad, lr):\n    return w + lr * grad", "failed"),
-    "syntax_error.ipynb": ("def sgd_step(w, grad, lr)\n    return w", "SyntaxError"),
+    "correct.ipynb": (cells.solution_source("adam_steps"), "passed"),
+    "wrong_sign.ipynb": (  # the first step of a constant gradient, uphill
+        "import numpy as np\n\ndef adam_steps(gradients, learning_rate):\n"
+        "    return learning_rate * np.sign(gradients)",
+        "failed",
+    ),
+    "syntax_error.ipynb": ("def adam_steps(gradients, learning_rate)\n    return 0", "SyntaxError"),
     "missing_module.ipynb": ("import nonexistent_module_xyz\n", "ModuleNotFoundError"),
-    "renamed.ipynb": ("def something_else(w):\n    return w", "no longer defines `sgd_step`"),
+    "renamed.ipynb": ("def something_else(w):\n    return w", "no longer defines `adam_steps`"),
 }
 
 
@@ -122,7 +126,7 @@ def test_the_table_has_a_header_and_fits_100_columns(graded):
 
 @pytest.mark.slow
 def test_all_passed_exits_zero(tmp_path):
-    out = _run_check(_with_answer(tmp_path, LESSON_01.name, cells.solution_source("sgd_step")))
+    out = _run_check(_with_answer(tmp_path, LESSON_01.name, cells.solution_source("adam_steps")))
     assert out.returncode == 0, out.stdout
     assert "1 of 1 exercises passed" in out.stdout
 

@@ -152,7 +152,15 @@ def test_lrlab_works_installed_on_its_own_without_the_repository(tmp_path):
         f"assert lrlab.__file__.startswith({str(tmp_path)!r}), lrlab.__file__\n"
         f"for name in {modules!r}: importlib.import_module('lrlab.' + name)\n"
         "from lrlab import exercises\n"
-        "assert exercises.check('sgd_step', lambda w, grad, lr: w - lr * grad).passed\n"
+        "def adam_steps(gradients, learning_rate):  # Keras's Adam, one weight\n"
+        "    m = v = 0.0\n"
+        "    out = []\n"
+        "    for t, g in enumerate(gradients, start=1):\n"
+        "        m, v = 0.9 * m + 0.1 * g, 0.999 * v + 0.001 * g * g\n"
+        "        alpha = learning_rate * (1 - 0.999**t) ** 0.5 / (1 - 0.9**t)\n"
+        "        out.append(-alpha * m / (v**0.5 + 1e-7))\n"
+        "    return out\n"
+        "assert exercises.check('adam_steps', adam_steps).passed\n"
         "assert importlib.util.find_spec('lrlab.solutions') is None  # the solutions stay with the instructor\n"
     )
     out = subprocess.run(

@@ -57,11 +57,13 @@ def test_every_exercise_that_an_lrlab_object_answers_names_it():
     assert {
         "log_uniform",
         "classify_curve",
-        "largest_stable_lr",
-        "layerwise_learning_rates",
+        "stable_lr_limit",
+        "adam_steps",  # Keras's own Adam
+        "layerwise_optimizer",
     } <= named
     assert {"step_decay_schedule", "wsd_schedule", "step_decay", "time_based_decay"} <= named
     assert "exponential_decay" in named
+    assert "sharpness_from_hvp" in named  # the lesson's meter and its power iteration
     for _, dotted in OFF:
         framework._resolve(dotted)  # every name is real
 
@@ -91,11 +93,14 @@ def test_the_instructors_solution_is_refused(exercise_id):
 
 
 def test_an_answer_that_calls_the_instructors_solution_is_refused():
-    def sgd_step(w, grad, lr):
-        return solutions.reference("sgd_step")(w, grad, lr)
+    reference = solutions.reference("adam_steps")  # imported before, as by the grader
 
-    _assert_refused(check("sgd_step", sgd_step), "instructor.lesson01.sgd_step")
-    assert solutions.reference("sgd_step")(1.0, 2.0, 0.5) == 0.0  # and works again after the check
+    def adam_steps(gradients, learning_rate):
+        return reference(gradients, learning_rate)
+
+    _assert_refused(check("adam_steps", adam_steps), "instructor.lesson01.adam_steps")
+    first = solutions.reference("adam_steps")(np.array([2.0]), 0.5)[0]
+    assert first == pytest.approx(-0.5, rel=1e-5)  # and works again after the check
 
 
 def test_off_objects_work_again_after_the_check_and_others_stay_on_during_it():

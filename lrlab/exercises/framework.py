@@ -234,7 +234,7 @@ def guarded(where, fn, *args, timeout=30.0, hint="", timeout_hint="", first_line
     """Run `fn(*args)` for a checker; whatever goes wrong becomes a verdict, never a traceback.
 
     Args:
-        where: A string naming the call in the verdict, e.g. "sgd_step(1.0, 0.5, 0.1)".
+        where: A string naming the call in the verdict, e.g. "step_decay(0, 0.1, 0.5, 10)".
         fn: The student's code (or a step of a check that runs it).
         *args: Passed to `fn`.
         timeout: A Python float, seconds before the call is abandoned.
@@ -271,7 +271,7 @@ def check(exercise_id, answer):
     """Check a student's answer to exercise `exercise_id`; returns a `CheckResult`.
 
     Args:
-        exercise_id: A string, one of `EXERCISES` (e.g. "sgd_step").
+        exercise_id: A string, one of `EXERCISES` (e.g. "log_uniform").
         answer: The student's function (or class, for class exercises).
 
     Returns:

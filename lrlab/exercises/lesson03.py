@@ -1,4 +1,4 @@
-"""Lesson 03's exercise checkers: the stability limit, and naming a loss curve."""
+"""Lesson 03's exercise checkers: the stability limit from a Hessian, and naming a loss curve."""
 
 import math
 
@@ -7,48 +7,126 @@ import numpy as np
 from lrlab import diagnosis, landscapes
 from lrlab.exercises.framework import (
     as_number,
-    describe_call,
     exercise,
     mismatch,
     short,
 )
 
-# ---- lesson 03: the stability limit -------------------------------------------------------------
-
-_STABLE_LR_CURVATURES = (1.0, 4.0, 0.25, 50.0)
+# ---- lesson 03: the stability limit of heavy-ball momentum on a quadratic, from its Hessian ------
 
 
-def _stable_lr_hint(lr, c):
-    """What the student's learning rate does on L(w) = c/2 w², in the lesson's words."""
-    if lr <= 0:
-        return "a learning rate must be positive: a zero or negative one never moves towards the minimum."
-    factor = 1 - lr * c
-    said = f"at lr = {lr:.6g} and c = {c:g}, one step multiplies w by 1 - lr·c = {factor:+.4g}"
-    if abs(factor) < 1:
-        where = (
-            " That is where w lands on the minimum in one step; a little above it, w overshoots "
-            "but still converges."
-            if abs(factor) < 1e-9
-            else ""
-        )
+def _regression_hessian():
+    """(2/n) XᵀX of a least-squares fit: 40 rows, 5 features of different scales and a bias."""
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(40, 5)) * [1.0, 2.0, 0.5, 1.0, 3.0]
+    x = np.hstack([x, np.ones((40, 1))])
+    hessian = 2 / 40 * x.T @ x
+    return (hessian + hessian.T) / 2  # symmetric to the last bit
+
+
+# (hessian, momentum, what the case is, hint). Each matrix is symmetric positive semi-definite;
+# together their largest diagonal entry, trace, Frobenius norm, mean and smallest eigenvalue all
+# differ from the largest eigenvalue somewhere (tests/test_exercises_lesson03.py checks it).
+_LIMIT_CASES = [
+    (
+        np.array([[4.0]]),
+        0.9,
+        "one weight, curvature c = 4",
+        "A 1×1 Hessian is the one-weight bowl L(w) = c/2·w² of §1 with c = 4; §3 printed its "
+        "limit with momentum 0.9.",
+    ),
+    (
+        np.array([[2.0, 1.0], [1.0, 2.0]]),
+        0.0,
+        "two weights coupled by an off-diagonal entry, no momentum",
+        "This H has off-diagonal entries, so its diagonal entries are not its curvatures: the "
+        "curvatures are the eigenvalues of H (the regression of §5), and the steepest one sets "
+        "the limit (§2).",
+    ),
+    (
+        np.array([[1.0, 1.5], [1.5, 3.0]]),
+        0.9,
+        "an ill-conditioned 2×2 Hessian",
+        "One direction of this H is steep and one is almost flat; the steepest sets the limit, "
+        "and with momentum the limit moves (§3).",
+    ),
+    (
+        np.outer([1.0, 2.0, -1.0], [1.0, 2.0, -1.0]),
+        0.5,
+        "a 3×3 Hessian with two flat directions (eigenvalue 0)",
+        "Along a flat direction (curvature 0) the gradient is 0 whatever the learning rate: flat "
+        "directions never limit it, only the steepest direction does.",
+    ),
+    (
+        np.array([[3.0, -1.0, 0.5], [-1.0, 5.0, 2.0], [0.5, 2.0, 1.5]]),
+        0.99,
+        "a 3×3 Hessian, heavy momentum 0.99",
+        "The steepest direction of this H is not along any one weight, and momentum 0.99 moves "
+        "the limit a long way (§3).",
+    ),
+    (
+        _regression_hessian(),
+        0.9,
+        "the Hessian (2/n)XᵀX of a linear regression (5 features and a bias, 40 rows)",
+        "As in §5's regression, the curvatures of this loss are the eigenvalues of H.",
+    ),
+]
+_LIMIT_RTOL = 1e-5  # an eigenvalue found by power iteration to 1e-6 passes; 1.01x the limit fails
+
+
+def _describe_matrix(hessian):
+    if hessian.size > 9:
+        return f"H ({hessian.shape[0]}×{hessian.shape[1]})"
+    return np.array2string(hessian, precision=6, separator=", ").replace("\n", "")
+
+
+def _stable_lr_hint(lr, hessian, beta, case_hint):
+    """What the student's learning rate does to heavy-ball on this H, in the lesson's words."""
+    if not lr > 0 or not math.isfinite(lr):
         return (
-            f"{said}, whose size is below 1: this learning rate converges, and so do somewhat "
-            f"larger ones.{where} The limit is the learning rate at which that size reaches 1."
+            "the limit is a positive, finite learning rate. An answer of inf or a negative "
+            "number often comes from dividing by a curvature of 0 (or a rounding error just "
+            f"below 0), which a flat direction has. {case_hint}"
+        )
+    curvatures = np.linalg.eigvalsh(hessian)
+    steepest = curvatures[-1]
+    if beta > 0 and math.isclose(lr * steepest, 2.0, rel_tol=1e-3):
+        return (
+            f"that is the limit without momentum; with momentum β = {beta:g} the heavy-ball "
+            "iteration tolerates larger learning rates in the steep directions (§3)."
+        )
+    if beta > 0 and math.isclose(lr * steepest, 2.0 * (1 - beta), rel_tol=1e-3):
+        return f"momentum β = {beta:g} raises the limit; yours lowers it. §3 derives the factor."
+    curved = curvatures[curvatures > 1e-9 * steepest]
+    rate = float(np.max(landscapes.convergence_rate(curved, lr, momentum=beta)))
+    method = f"heavy-ball with momentum {beta:g}" if beta else "gradient descent (no momentum)"
+    said = f"at lr = {lr:.6g}, {method} on this H"
+    if rate < 1 - 1e-9:
+        return (
+            f"{said} converges: every direction shrinks (by a factor {rate:.4g} per step, or faster), so "
+            f"the limit is larger. {case_hint}"
         )
     return (
-        f"{said}, whose size is above 1: this learning rate diverges, so the limit is smaller. "
-        "Check how your answer changes with c: a steeper bowl needs smaller steps."
+        f"{said} diverges: its steepest direction grows by a factor {rate:.4g} per step, so the limit is "
+        f"smaller. {case_hint}"
     )
 
 
-@exercise("largest_stable_lr", off=["lrlab.landscapes.stability_limit"])
-def _verify_largest_stable_lr(call):
-    for c in _STABLE_LR_CURVATURES:
-        where = describe_call("largest_stable_lr", (c,))
-        got = as_number(call(c), where)
-        expected = landscapes.stability_limit(c)
-        if not math.isclose(got, expected, rel_tol=1e-6, abs_tol=1e-12):
-            return mismatch(where, expected, got, _stable_lr_hint(got, c))
+@exercise("stable_lr_limit", off=["lrlab.landscapes.stability_limit"])
+def _verify_stable_lr_limit(call):
+    for hessian, beta, name, hint in _LIMIT_CASES:
+        where = f"stable_lr_limit({_describe_matrix(hessian)}, {beta:g}) ({name})"
+        got = call(hessian.copy(), beta)
+        if isinstance(got, complex) or np.iscomplexobj(got):
+            return (
+                f"{where} returned a complex number, {short(got)}; expected a float. Hint: a "
+                "symmetric matrix has real eigenvalues, but not every NumPy routine knows that H "
+                "is symmetric."
+            )
+        got = as_number(got, where)
+        expected = 2 * (1 + beta) / np.linalg.eigvalsh(hessian)[-1]
+        if not math.isclose(got, expected, rel_tol=_LIMIT_RTOL):
+            return mismatch(where, expected, got, _stable_lr_hint(got, hessian, beta, hint))
     return None
 
 

@@ -9,7 +9,7 @@ checker's visible and hidden cases), or reduced by the exercise's observer to pl
 the results go back, one line per exercise, as soon as each is done. What the student's code
 prints goes nowhere.
 
-Request: {"setup": [source, ...], "cells": [[exercise id, source], ...],
+Request: {"setup": [source, ...], "cells": [[exercise id, source], ...], "cell_seconds": 30,
           "calls": {function exercise id: [encoded argument list, ...]},
           "probes": {observed exercise id: encoded inputs}}
 Each line out: {"exercise": id, "cell": message} when the cell itself failed; else, for a function
@@ -24,21 +24,19 @@ import linecache
 import os
 import sys
 
-CELL_SECONDS = 30.0  # to run one cell (the notebook's own cells are quick; a loop may not be)
 
-
-def _cell_failure(source, filename, namespace):
+def _cell_failure(source, filename, namespace, seconds):
     """Run one cell's source in `namespace`; a failure message, or None."""
     from lrlab.exercises import framework
 
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     try:
         code = compile(source, filename, "exec")
-        framework.run_with_timeout(exec, (code, namespace), CELL_SECONDS)
+        framework.run_with_timeout(exec, (code, namespace), seconds)
     except SyntaxError as error:
         return f"the cell has a SyntaxError on line {error.lineno}: {error.msg}."
     except framework.TimedOut:
-        return f"the cell did not finish running within {CELL_SECONDS:g} s."
+        return f"the cell did not finish running within {seconds:g} s."
     except (Exception, framework.ShortcutUsed) as error:  # noqa: B014 (a BaseException too)
         return f"the cell raised {framework.error_text(error)}."
     return None
@@ -94,15 +92,14 @@ def run(request, out):
     """Execute the request (see the module docstring), writing a line per exercise to `out`."""
     from lrlab.exercises import EXERCISES, framework
 
-    namespace = {"__name__": "__main__"}
+    namespace, seconds = {"__name__": "__main__"}, float(request.get("cell_seconds", 30.0))
     for i, source in enumerate(request.get("setup", [])):
-        _cell_failure(
-            source, f"<setup cell {i}>", namespace
-        )  # as the notebook: its problem, not the student's
+        # A setup cell's problem is the lesson's, not the student's: its exercises then fail.
+        _cell_failure(source, f"<setup cell {i}>", namespace, seconds)
     for exercise_id, source in request.get("cells", []):
         spec = EXERCISES[exercise_id]
         line = {"exercise": exercise_id}
-        failure = _cell_failure(source, f"<exercise {exercise_id}>", namespace)
+        failure = _cell_failure(source, f"<exercise {exercise_id}>", namespace, seconds)
         answer = namespace.get(spec.name)
         if failure:
             line["cell"] = failure

@@ -148,7 +148,7 @@ def schedule_probe(draw_args, expected_lr, last_step):
 
     def draw(rng):
         args = draw_args(rng)
-        steps = sorted(rng.sample(range(last_step(args) + 1), 6))
+        steps = sorted(rng.sample(range(last_step(args) + 1), min(6, last_step(args) + 1)))
         return {"args": args, "steps": steps}
 
     def observe(answer, inputs):
