@@ -31,7 +31,7 @@ __all__ = ["exercise_sources", "setup_sources", "grade_notebook", "SECONDS_PER_E
 
 CELL_SECONDS = 30.0  # to run one cell in the sandbox (a lesson's cells take a second or two)
 SECONDS_PER_EXERCISE = 60.0  # wall time in the sandbox, per exercise, on top of its start
-START_SECONDS = 30.0
+START_SECONDS = 120.0  # the sandbox's start and the lesson's setup cells (TensorFlow's import)
 MAX_REPLY_BYTES = 8 * 1024**2
 # Hand-ins are graded on threads; what runs here (recording a checker's calls, a probe's judge,
 # which may train a Keras model) runs one at a time.

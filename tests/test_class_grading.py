@@ -267,7 +267,7 @@ def graded(tmp_path_factory):
     }
     before = {name: _tree_hashes(folder) for name, folder in watched.items()}
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(judge, "CELL_SECONDS", 5.0)  # the endless cell's limit: 30 s in real grading
+        patch.setattr(judge, "CELL_SECONDS", 10.0)  # the endless cell's limit: 30 s in real grading
         results = autograde.grade(submissions, course, csv=top / "grades.csv", workers=2)
     assert not pathlib.Path("/dev/shm/lrlab-escape").exists()
     after = {name: _tree_hashes(folder) for name, folder in watched.items()}

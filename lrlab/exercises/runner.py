@@ -24,6 +24,8 @@ import linecache
 import os
 import sys
 
+SETUP_SECONDS = 600.0
+
 
 def _cell_failure(source, filename, namespace, seconds):
     """Run one cell's source in `namespace`; a failure message, or None."""
@@ -94,8 +96,9 @@ def run(request, out):
 
     namespace, seconds = {"__name__": "__main__"}, float(request.get("cell_seconds", 30.0))
     for i, source in enumerate(request.get("setup", [])):
-        # A setup cell's problem is the lesson's, not the student's: its exercises then fail.
-        _cell_failure(source, f"<setup cell {i}>", namespace, seconds)
+        # The lesson's own cells (imports, TensorFlow's start): never cut short, which would leave
+        # TensorFlow half imported. A problem there is the lesson's; its exercises then fail.
+        _cell_failure(source, f"<setup cell {i}>", namespace, SETUP_SECONDS)
     for exercise_id, source in request.get("cells", []):
         spec = EXERCISES[exercise_id]
         line = {"exercise": exercise_id}
