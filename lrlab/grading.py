@@ -56,6 +56,13 @@ def run_cell(exercise_id, source, judge=None):
     # Keep the cell's source findable, as IPython does for a cell: TensorFlow's AutoGraph reads
     # the source of a schedule's __call__ to compile it, and warns when it cannot.
     linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    if "keras" in source or "tensorflow" in source:
+        # TensorFlow's first import (5 s, several times that on a busy machine) is not the
+        # student's time: pay it before the cell's 30 s start.
+        from lrlab.notebook import quiet_tensorflow
+
+        quiet_tensorflow()
+        import keras  # noqa: F401
     try:
         code = compile(source, filename, "exec")
         exercises.run_with_timeout(exec, (code, namespace), 30)
