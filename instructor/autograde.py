@@ -34,6 +34,7 @@ import tempfile
 import time
 
 from instructor import cells, judge, sandbox
+from lrlab import grading
 from lrlab.exercises import framework
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -88,12 +89,7 @@ def _api(course, config=None):
 
 def lesson_exercises(path):
     """The exercise ids of the notebook at `path`, in order."""
-    nb = json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
-    return [
-        c["metadata"]["lrlab"]["exercise"]
-        for c in nb["cells"]
-        if c.get("metadata", {}).get("lrlab", {}).get("exercise")
-    ]
+    return [exercise_id for exercise_id, _ in grading.exercise_cells(path)]
 
 
 def source_notebook(path):
@@ -102,8 +98,8 @@ def source_notebook(path):
     previous = None
     for cell in nb["cells"]:
         meta = cell.get("metadata", {})
-        exercise_id = meta.get("lrlab", {}).get("exercise")
-        checked = meta.get("lrlab", {}).get("check") or cells.check_cell_of(cell, previous)
+        exercise_id = grading.cell_exercise(cell)
+        checked = grading.cell_checks(cell) or cells.check_cell_of(cell, previous)
         previous = exercise_id or previous
         if exercise_id:
             cell["source"] = cells.nbgrader_source(exercise_id)

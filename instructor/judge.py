@@ -25,6 +25,7 @@ import threading
 import time
 
 from instructor import hidden, sandbox, solutions
+from lrlab import grading
 from lrlab.exercises import EXERCISES, framework, remote
 
 __all__ = ["exercise_sources", "setup_sources", "grade_notebook", "SECONDS_PER_EXERCISE"]
@@ -40,19 +41,7 @@ _LOCK = threading.Lock()
 
 def exercise_sources(cells, exercise_ids):
     """{id: source of its exercise cell (the last copy), or None} for nbformat dict `cells`."""
-    found = {}
-    for cell in cells:
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        metadata = cell.get("metadata") if isinstance(cell.get("metadata"), dict) else {}
-        ids = {
-            (metadata.get("lrlab") or {}).get("exercise"),
-            (metadata.get("nbgrader") or {}).get("grade_id"),
-        }
-        for exercise_id in exercise_ids:
-            if exercise_id in ids:
-                source = cell.get("source", "")
-                found[exercise_id] = "".join(source) if isinstance(source, list) else str(source)
+    found = {grading.cell_exercise(cell): grading.cell_source(cell) for cell in cells}
     return {exercise_id: found.get(exercise_id) for exercise_id in exercise_ids}
 
 

@@ -19,7 +19,15 @@ import textwrap
 
 from lrlab import exercises
 
-__all__ = ["exercise_cells", "run_cell", "grade", "main"]
+__all__ = [
+    "cell_exercise",
+    "cell_checks",
+    "cell_source",
+    "exercise_cells",
+    "run_cell",
+    "grade",
+    "main",
+]
 
 # The verdict on an untouched exercise where grading reports it (a terminal or a CSV), not under its cell.
 NOT_ATTEMPTED_HERE = (
@@ -28,16 +36,45 @@ NOT_ATTEMPTED_HERE = (
 )
 
 
+def _metadata_field(cell, section, field):
+    """cell.metadata[section][field], or None wherever the cell (a student's, maybe broken) lacks it."""
+    metadata = cell.get("metadata") if isinstance(cell, dict) else None
+    part = metadata.get(section) if isinstance(metadata, dict) else None
+    return part.get(field) if isinstance(part, dict) else None
+
+
+def cell_exercise(cell):
+    """The id of the exercise that notebook cell `cell` (an nbformat dict) answers, else None.
+
+    The one reader of exercise-cell metadata, for `make check`, class grading and the course's
+    tools: `{"lrlab": {"exercise": id}}`, or nbgrader's `grade_id` (the id itself on an answer
+    cell) where a hand-in lost the first. Only code cells naming a known exercise count.
+    """
+    if not isinstance(cell, dict) or cell.get("cell_type") != "code":
+        return None
+    for section, field in (("lrlab", "exercise"), ("nbgrader", "grade_id")):
+        found = _metadata_field(cell, section, field)
+        if isinstance(found, str) and found in exercises.EXERCISES:
+            return found
+    return None
+
+
+def cell_checks(cell):
+    """The id of the exercise whose check cell `cell` is (`{"lrlab": {"check": id}}`), else None."""
+    found = _metadata_field(cell, "lrlab", "check")
+    return found if isinstance(found, str) and found in exercises.EXERCISES else None
+
+
+def cell_source(cell):
+    """A cell's source as one string (nbformat stores a string or a list of lines)."""
+    source = cell.get("source", "")
+    return "".join(map(str, source)) if isinstance(source, list) else str(source)
+
+
 def exercise_cells(notebook):
     """[(exercise_id, source)] for every exercise cell of the notebook at path `notebook`."""
     cells = json.loads(pathlib.Path(notebook).read_text(encoding="utf-8"))["cells"]
-    found = []
-    for cell in cells:
-        exercise_id = cell.get("metadata", {}).get("lrlab", {}).get("exercise")
-        if exercise_id:
-            source = cell["source"]
-            found.append((exercise_id, "".join(source) if isinstance(source, list) else source))
-    return found
+    return [(cell_exercise(c), cell_source(c)) for c in cells if cell_exercise(c)]
 
 
 def run_cell(exercise_id, source, judge=None):

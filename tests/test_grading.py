@@ -165,3 +165,28 @@ def test_every_exercise_cell_is_followed_by_its_check():
                 assert f'check("{exercise_id}"' in follower, (
                     f"{path.name}: no check after {exercise_id}"
                 )
+
+
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ({"cell_type": "code", "metadata": {"lrlab": {"exercise": "adam_steps"}}}, "adam_steps"),
+        ({"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "adam_steps"}}}, "adam_steps"),
+        ({"cell_type": "code", "metadata": {"nbgrader": {"grade_id": "check_adam_steps"}}}, None),
+        ({"cell_type": "markdown", "metadata": {"lrlab": {"exercise": "adam_steps"}}}, None),
+        ({"cell_type": "code", "metadata": {"lrlab": {"exercise": "no_such_id"}}}, None),
+        ({"cell_type": "code", "metadata": {"lrlab": ["exercise"]}}, None),
+        ({"cell_type": "code", "metadata": "tampered"}, None),
+        ({"cell_type": "code"}, None),
+        ("not a cell", None),
+    ],
+)
+def test_one_reader_finds_an_exercise_cell_and_ignores_broken_metadata(cell, expected):
+    assert grading.cell_exercise(cell) == expected
+    if isinstance(cell, dict) and cell.get("cell_type") == "code":
+        # The judge (class grading) reads hand-ins with the same function.
+        from instructor import judge
+
+        assert judge.exercise_sources([cell], ["adam_steps"]) == {
+            "adam_steps": "" if expected else None
+        }

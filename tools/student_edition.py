@@ -18,6 +18,8 @@ import sys
 
 import nbformat
 
+from lrlab import grading
+
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_DEST = ROOT / "build" / "student-edition"
 # What a student needs, as globs from the course root; nothing else is copied.
@@ -62,7 +64,7 @@ def unsolved(path):
     problems = []
     if path.suffix == ".ipynb":
         for cell in nbformat.read(path, as_version=4).cells:
-            exercise = cell.metadata.get("lrlab", {}).get("exercise")
+            exercise = grading.cell_exercise(cell)
             if exercise and "raise NotImplementedError" not in cell.source:
                 problems.append(f"{path.name}: exercise {exercise} is not a stub")
             if _SOLUTION.search(cell.source):

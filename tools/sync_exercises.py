@@ -20,6 +20,7 @@ import nbformat
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from instructor import cells  # noqa: E402
+from lrlab import grading  # noqa: E402
 
 NOTEBOOKS = ROOT / "notebooks"
 
@@ -27,7 +28,7 @@ NOTEBOOKS = ROOT / "notebooks"
 def _wanted(nb):
     """Yield (cell, source, lrlab metadata, nbgrader metadata) for each exercise cell and its check cell."""
     for i, cell in enumerate(nb.cells):
-        exercise_id = cell.metadata.get("lrlab", {}).get("exercise")
+        exercise_id = grading.cell_exercise(cell)
         if not exercise_id:
             continue
         yield (
@@ -38,7 +39,7 @@ def _wanted(nb):
         )
         follower = nb.cells[i + 1] if i + 1 < len(nb.cells) else None
         if follower is not None and (
-            follower.metadata.get("lrlab", {}).get("check") == exercise_id
+            grading.cell_checks(follower) == exercise_id
             or cells.check_cell_of(follower, exercise_id)
         ):
             yield (
