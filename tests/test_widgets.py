@@ -239,10 +239,10 @@ def test_range_explorer_smoothing_moves_the_curve_and_the_picture(range_explorer
     n = len(range_explorer.result)
     np.testing.assert_array_equal(
         range_explorer.smooth_line.get_ydata(), run.raw_losses[:n]
-    )  # beta 0: raw
+    )  # rho 0: raw
     assert not np.array_equal(range_explorer.smooth_line.get_ydata()[: len(before_y)], before_y[:n])
     assert range_explorer.image.value != before_png
-    assert "β = 0.00" in range_explorer.status.value
+    assert "ρ = 0.00" in range_explorer.status.value
 
 
 def test_range_explorer_steps_and_range_select_the_matching_run(range_explorer):
