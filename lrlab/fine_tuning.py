@@ -122,8 +122,10 @@ def _scaled_class(optimizer_class):
 
     class LayerwiseScaled(optimizer_class):
         # Every Keras optimizer receives the LR as an argument of update_step(gradient, variable,
-        # learning_rate) and uses it linearly, so scaling it there is the same as a separate
-        # optimizer with that LR (Keras 3.7 to 3.15 all call update_step once per variable).
+        # learning_rate) (Keras 3.7 to 3.15 call it once per variable). Scaling it there equals a
+        # separate optimizer with that LR only where the update is linear in the LR (SGD, Adam,
+        # RMSprop...; not Adafactor's min(lr, 1/sqrt(t)) or Ftrl), and without weight decay or
+        # global_clipnorm, which this one optimizer applies with the default LR, over all variables.
         def __init__(self, *args, lr_multipliers=None, **kwargs):
             super().__init__(*args, **kwargs)
             self.lr_multipliers = dict(lr_multipliers or {})
@@ -166,13 +168,15 @@ def per_layer_optimizer(
     per distinct LR, chosen per variable by a `keras.optimizers.OptimizerMap` (exact variable path
     first, else the single regex key that `re.fullmatch`es the path; unmatched variables use
     `default_learning_rate`). On older Keras it is one `optimizer_class` whose `update_step`
-    multiplies the LR by `lr / default_learning_rate` for each variable: the same updates.
+    multiplies the LR by `lr / default_learning_rate` for each variable: the same updates for an
+    optimizer whose update is linear in the LR (SGD, Adam, RMSprop, ...; not Adafactor or Ftrl).
 
     Differences between the two paths: with `weight_decay`, each MultiOptimizer member decays its
-    variables with its own LR, the fallback with `default_learning_rate`; a MultiOptimizer has no
-    `learning_rate` attribute (read its members', `optimizer.optimizers`), the fallback has one
-    (the default LR); the fallback class is created at run time, so `model.save` cannot restore it
-    (save the weights instead).
+    variables with its own LR, the fallback with `default_learning_rate`; with `global_clipnorm`,
+    each member clips its own variables' gradients, the fallback all of them together; a
+    MultiOptimizer has no `learning_rate` attribute (read its members', `optimizer.optimizers`),
+    the fallback has one (the default LR); the fallback class is created at run time, so
+    `model.save` cannot restore it (save the weights instead).
 
     Example:
 

@@ -604,7 +604,7 @@ class RangeTestExplorer(Explorer):
                 options=counts, value=counts[len(counts) // 2], description="steps", **wide
             ),
             "smoothing": widgets.FloatSlider(
-                value=smoothing, min=0.0, max=0.99, step=0.01, description="smoothing β", **wide
+                value=smoothing, min=0.0, max=0.99, step=0.01, description="smoothing ρ", **wide
             ),
             # Wide enough for the longest label ("minimum/10"): ~9 px a character at JupyterLab's
             # 13 px font plus the button's padding; at 90 px it read "minimu...".
@@ -678,7 +678,7 @@ class RangeTestExplorer(Explorer):
             )
         return (
             f"{steps} steps over {decades:.0f} decades ({steps / decades:.0f} per decade), smoothing "
-            f"β = {smoothing:.2f}: {self._describe(result, steps)}; {verdict}."
+            f"ρ = {smoothing:.2f}: {self._describe(result, steps)}; {verdict}."
         )
 
     @staticmethod
