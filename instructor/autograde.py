@@ -318,16 +318,29 @@ def feedback_text(result):
 def _feedback(course, api, results):
     """nbgrader's HTML feedback for each hand-in (ours, with the same lines, where nbgrader has
     no notebook to show), and the text report."""
+
+    def page_of(r):
+        return course / "feedback" / r["student"] / r["lesson"] / f"{r['lesson']}.html"
+
+    for r in results:
+        page_of(r).unlink(missing_ok=True)  # a page from an earlier grading is not this one's
+    # One nbgrader run per lesson converts every autograded hand-in of it (a run per hand-in
+    # paid nbgrader's start each time); one that fails to convert gets our page below.
+    for lesson in sorted({r["lesson"] for r in results}):
+        if any(
+            (course / "autograded" / r["student"] / lesson).is_dir()
+            for r in results
+            if r["lesson"] == lesson
+        ):
+            api.generate_feedback(lesson, force=True)
     for r in results:
         folder = course / "feedback" / r["student"]
         folder.mkdir(parents=True, exist_ok=True)
         text = feedback_text(r)
         (folder / f"{r['lesson']}.txt").write_text(text, encoding="utf-8")
-        page = folder / r["lesson"] / f"{r['lesson']}.html"
-        if (course / "autograded" / r["student"] / r["lesson"]).is_dir():
-            done = api.generate_feedback(r["lesson"], r["student"], force=True)
-            if done["success"] and page.is_file():
-                continue
+        page = page_of(r)
+        if (course / "autograded" / r["student"] / r["lesson"]).is_dir() and page.is_file():
+            continue
         page.parent.mkdir(parents=True, exist_ok=True)
         page.write_text(
             f"<!doctype html><meta charset=utf-8><title>{html.escape(r['lesson'])}</title>"
