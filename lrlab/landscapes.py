@@ -5,7 +5,7 @@ gradient descent multiplies coordinate i by (1 - lr * c_i) each step, so it conv
 when |1 - lr * c_i| < 1 for every i, i.e. lr < 2 / max(c): the stability limit.
 
 With momentum β (heavy ball, as Keras `SGD(momentum=β)` updates: v <- β v - lr * grad,
-w <- w + v) each coordinate follows w_{k+1} = (1 + β - lr c) w_k - β w_{k-1}, whose iteration
+w <- w + v) each coordinate follows w_{t+1} = (1 + β - lr c) w_t - β w_{t-1}, whose iteration
 matrix [[1 + β - lr c, -β], [1, 0]] has both eigenvalues inside the unit circle exactly when
 lr < 2 (1 + β) / c: the limit grows by 1 + β, while on a gentle slope the step grows to
 lr / (1 - β), the effective learning rate.
