@@ -164,8 +164,8 @@ class DescentExplorer1D(Explorer):
         self.ax_steps.set(
             xlim=(0, steps),
             ylim=(1e-6, 1e4),
-            xlabel="step k",
-            ylabel="distance to minimum |x_k|",
+            xlabel="step t",
+            ylabel="distance to minimum |x_t|",
             title="Distance per step (log scale)",
         )
         super().__init__(controls, figure)
@@ -251,8 +251,8 @@ class BowlExplorer2D(Explorer):
         self.ax_loss.set(
             xlim=(0, steps),
             ylim=(1e-6, start * 1e4),
-            xlabel="step k",
-            ylabel="loss L(w_k) (log scale)",
+            xlabel="step t",
+            ylabel="loss L(w_t) (log scale)",
             title="Loss per step",
         )
         super().__init__(controls, figure)
