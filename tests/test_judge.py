@@ -113,10 +113,9 @@ def _course_cells(answer):
     return setup, exercise_cells
 
 
-def _notebook_verdict(setup, source, exercise_id):
-    namespace = {}
-    for cell in setup:
-        exec(cell, namespace)
+def _notebook_verdict(namespace, source, exercise_id):
+    """The notebook's verdict on `source` run after the setup cells (in a copy of their namespace)."""
+    namespace = dict(namespace)
     exec(source, namespace)
     return check(exercise_id, namespace[EXERCISES[exercise_id].name])
 
@@ -132,8 +131,12 @@ def test_every_exercise_cell_gets_the_same_verdict_in_the_notebook_and_in_class_
     setup, exercise_cells = _course_cells(answer)
     graded = judge.grade_notebook(exercise_cells, setup, sorted(EXERCISES))
     wanted = framework.PASSED if answer is cells.solution_source else framework.NOT_ATTEMPTED
+    after_setup = {}
+    if answer is cells.student_source:  # the notebook side: every setup cell once, in this process
+        for cell in setup:
+            exec(cell, after_setup)
     for exercise_id, verdict in graded.items():
         assert verdict.status == wanted, (exercise_id, verdict.message)
         if answer is cells.student_source:
-            notebook = _notebook_verdict(setup, answer(exercise_id), exercise_id)
+            notebook = _notebook_verdict(after_setup, answer(exercise_id), exercise_id)
             assert notebook.status == verdict.status, exercise_id
