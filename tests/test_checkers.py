@@ -473,6 +473,7 @@ def test_every_function_checker_has_a_table_of_wrong_answers():
         "sharpness_from_hvp",  # its table: tests/test_exercises_lesson09.py
         "adam_steps",  # its tables: tests/test_exercises_lesson01.py
         "stable_lr_limit",  # its tables: tests/test_exercises_lesson03.py
+        "effective_learning_rate",  # its tables: tests/test_exercises_lesson10.py
     }
     assert set(WRONG) == set(exercises.EXERCISES) - class_or_training
 

@@ -18,6 +18,7 @@ from lrlab.exercises import (  # noqa: F401  (each registers its lesson's checke
     lesson07,
     lesson08,
     lesson09,
+    lesson10,
 )
 from lrlab.exercises.framework import (
     EXERCISES,
