@@ -232,3 +232,23 @@ def test_update_ratio_recorder_names_a_missing_layer(digits):
             verbose=0,
             callbacks=[keras_scale.UpdateRatioRecorder(["no_such_layer"])],
         )
+
+
+def test_learning_rate_sweep_gives_the_same_losses_with_the_fallback_optimizer(digits):
+    # Keras < 3.15 has no MultiOptimizer: per_layer_optimizer's fallback scales each variable's LR
+    # inside one Adam, and the sweep sets that Adam's base LR; the runs must be the same.
+    if not fine_tuning.has_multi_optimizer():
+        pytest.skip("compares the fallback with keras.optimizers.MultiOptimizer")
+    x, y = digits
+    losses = []
+    for use_multi_optimizer in (True, False):
+        model = keras_scale.mlp(128, "mup")
+        optimizer = keras_scale.parametrized_optimizer(
+            model, 1e-3, 32, use_multi_optimizer=use_multi_optimizer
+        )
+        losses.append(
+            keras_scale.learning_rate_sweep(
+                model, optimizer, [1e-3, 1e-2], x, y, epochs=2, batch_size=64
+            )
+        )
+    np.testing.assert_allclose(losses[1], losses[0], rtol=1e-4)
