@@ -135,8 +135,9 @@ def equilibrium_update_ratio(learning_rate, weight_decay):
     |w'|**2 = (1 - lr*wd)**2 |w|**2 + lr**2 |g|**2; the norm stands still when the second term
     makes up for the first, and then the whole update d = -lr*wd*w - lr*g has
     |d|**2 / |w|**2 = (lr*wd)**2 + 1 - (1 - lr*wd)**2 = 2*lr*wd exactly, whatever the gradient.
-    (van Laarhoven 2017; Zhang et al. 2019; the same angular update with momentum beta is
-    sqrt(2*lr*wd / (1 + beta)), not implemented here.)
+    (van Laarhoven 2017; Zhang et al. 2019. To first order in lr*wd it is the angle w turns by
+    per step, the "angular update" of Wan et al. 2021, "Spherical motion dynamics", who derive
+    sqrt(2*lr*wd / (1 + beta)) with momentum beta; momentum is not implemented here.)
 
     Example:
 
