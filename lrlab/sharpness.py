@@ -9,8 +9,11 @@ gradients (the gradient of `grad(loss) . v` is `H v`).
 
 `SharpnessMeter` measures it repeatedly during training (warm-started from the previous
 eigenvector, so each measurement takes a few products); `full_batch_gradient_descent` runs
-plain gradient descent on the whole data set and records the loss at every step and the
-sharpness every few steps: the edge-of-stability experiment of Cohen et al. (ICLR 2021).
+plain gradient descent (optionally with heavy-ball momentum) on the whole data set and records
+the loss at every step and the sharpness every few steps: the edge-of-stability experiment of
+Cohen et al. (ICLR 2021). `full_batch_adam` does the same for Adam and records the
+*preconditioned* sharpness, whose limit is (2 + 2 beta_1) / ((1 - beta_1) lr) (Cohen et al.,
+"Adaptive gradient methods at the edge of stability", 2022).
 """
 
 import dataclasses
@@ -23,7 +26,9 @@ __all__ = [
     "SharpnessMeter",
     "largest_hessian_eigenvalue",
     "full_batch_gradient_descent",
+    "full_batch_adam",
     "GradientDescentRun",
+    "AdamRun",
 ]
 
 
@@ -151,25 +156,36 @@ class SharpnessMeter:
         self.products += 1
         return np.asarray(self._hvp(np.asarray(vector, dtype=dtype)), dtype=np.float64)
 
-    def __call__(self, iterations=200, tolerance=1e-3):
+    def __call__(self, iterations=200, tolerance=1e-3, scale=None):
         """The largest Hessian eigenvalue now (a Python float), warm-started from the last call.
 
         Args:
             iterations: A Python int >= 1: at most this many products per power iteration.
             tolerance: A Python float > 0: stop when |Hv - λv| <= tolerance * |λ| (the estimate
                 is then within that fraction of an eigenvalue of H).
+            scale: None, or a flat positive NumPy array s (one entry per weight): then the
+                largest eigenvalue of diag(s) H diag(s) instead, which for s = P**-0.5 is the
+                *preconditioned* sharpness, the largest eigenvalue of P^-1 H.
         """
         iterations = check.integer("iterations", iterations, minimum=1)
         tolerance = check.positive("tolerance", tolerance)
-        value, self.vector, _ = _power_iteration(
-            self.hessian_vector_product, self.vector, iterations, tolerance
-        )
+        if scale is None:
+            product = self.hessian_vector_product
+        else:
+            scale = np.asarray(scale, dtype=np.float64)
+            if scale.shape != self.vector.shape or not np.all(scale > 0):
+                check.fail("scale", f"must be {len(self.vector)} positive numbers", scale)
+
+            def product(v):
+                return scale * self.hessian_vector_product(scale * v)
+
+        value, self.vector, _ = _power_iteration(product, self.vector, iterations, tolerance)
         if (
             value < 0
         ):  # the largest-magnitude eigenvalue is negative: find the top one of H - value*I
             start = self._rng.standard_normal(len(self.vector))
             shifted, _, _ = _power_iteration(
-                lambda v: self.hessian_vector_product(v) - value * v, start, iterations, tolerance
+                lambda v: product(v) - value * v, start, iterations, tolerance
             )
             return float(shifted + value)
         return float(value)
@@ -200,21 +216,46 @@ class GradientDescentRun:
     sharpness_steps: np.ndarray
     sharpness: np.ndarray
     products: int = 0
+    momentum: float = 0.0
 
     @property
     def stability_limit(self):
-        """2/α: the largest curvature gradient descent at this learning rate is stable on."""
-        return 2.0 / self.learning_rate
+        """2(1 + β)/α: the largest curvature gradient descent at this learning rate (with
+        heavy-ball momentum β) is stable on; 2/α without momentum."""
+        return 2.0 * (1.0 + self.momentum) / self.learning_rate
+
+
+@dataclasses.dataclass
+class AdamRun(GradientDescentRun):
+    """What `full_batch_adam` recorded: as `GradientDescentRun`, but `sharpness` is the
+    preconditioned sharpness (the largest eigenvalue of P^-1 H, P = sqrt(v_hat) + epsilon) and
+    `momentum` is Adam's beta_1."""
+
+    @property
+    def stability_limit(self):
+        """(2 + 2 beta_1) / ((1 - beta_1) α): 38/α at beta_1 = 0.9. With P frozen, Adam on a
+        quadratic is heavy ball with learning rate (1 - beta_1) α on P^-1 H."""
+        return (2.0 + 2.0 * self.momentum) / ((1.0 - self.momentum) * self.learning_rate)
 
 
 def full_batch_gradient_descent(
-    model, loss, x, y, *, learning_rate, steps, measure_every=10, iterations=50, tolerance=2e-2
+    model,
+    loss,
+    x,
+    y,
+    *,
+    learning_rate,
+    steps,
+    measure_every=10,
+    iterations=50,
+    tolerance=2e-2,
+    momentum=0.0,
 ):
     """Train `model` by gradient descent on all of (x, y) at once, measuring its sharpness.
 
-    Each step is one `keras.optimizers.SGD(learning_rate)` update (no momentum) with the gradient
-    of the loss over the whole data set. The loss is recorded before every step and after the
-    last; the sharpness (warm-started power iteration) at steps 0, `measure_every`, ...
+    Each step is one `keras.optimizers.SGD(learning_rate, momentum=momentum)` update with the
+    gradient of the loss over the whole data set. The loss is recorded before every step and
+    after the last; the sharpness (warm-started power iteration) at steps 0, `measure_every`, ...
 
     Args:
         model: A built Keras model; it is trained in place.
@@ -224,18 +265,86 @@ def full_batch_gradient_descent(
         steps: A Python int >= 1: gradient-descent steps.
         measure_every: A Python int >= 1: steps between sharpness measurements.
         iterations, tolerance: Passed to `SharpnessMeter.__call__` at each measurement.
+        momentum: A Python float in [0, 1): Keras's heavy-ball momentum (0: plain descent).
 
     Returns:
         A `GradientDescentRun`.
     """
     import keras
-    import tensorflow as tf
 
     learning_rate = check.positive("learning_rate", learning_rate)
+    momentum = float(check.number("momentum", momentum))
+    if not 0 <= momentum < 1:
+        check.fail("momentum", "must be in [0, 1)", momentum)
+    optimizer = keras.optimizers.SGD(learning_rate, momentum=momentum)
+    losses, measured_at, sharpness, products = _full_batch(
+        model,
+        loss,
+        x,
+        y,
+        optimizer,
+        steps,
+        measure_every,
+        lambda meter: meter(iterations, tolerance),
+    )
+    return GradientDescentRun(
+        learning_rate, losses, measured_at, sharpness, products, momentum=momentum
+    )
+
+
+def full_batch_adam(
+    model,
+    loss,
+    x,
+    y,
+    *,
+    learning_rate,
+    steps,
+    measure_every=10,
+    iterations=50,
+    tolerance=2e-2,
+    beta_1=0.9,
+    beta_2=0.999,
+    epsilon=1e-7,
+):
+    """Train `model` by full-batch `keras.optimizers.Adam`, measuring its preconditioned sharpness.
+
+    Keras's Adam step is lr * m_hat / P with P = sqrt(v_hat) + epsilon / sqrt(1 - beta_2**t)
+    (`keras/src/optimizers/adam.py`: lr * sqrt(1 - beta_2**t) / (1 - beta_1**t) * m /
+    (sqrt(v) + epsilon)). The preconditioned sharpness is the largest eigenvalue of P^-1 H,
+    measured as that of P^-1/2 H P^-1/2 with the P of the last step (at step 0, before Adam has
+    a v, the plain sharpness is recorded). Arguments as `full_batch_gradient_descent`, plus
+    Adam's `beta_1`, `beta_2` and `epsilon`.
+
+    Returns:
+        An `AdamRun` (its `stability_limit` is (2 + 2 beta_1) / ((1 - beta_1) lr)).
+    """
+    import keras
+
+    learning_rate = check.positive("learning_rate", learning_rate)
+    optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2, epsilon=epsilon)
+
+    def measure(meter):
+        t = int(optimizer.iterations)
+        if t == 0:
+            return meter(iterations, tolerance)
+        v = np.concatenate([np.ravel(s.numpy()) for s in optimizer._velocities]).astype(float)
+        preconditioner = (np.sqrt(v) + epsilon) / np.sqrt(1.0 - beta_2**t)
+        return meter(iterations, tolerance, scale=preconditioner**-0.5)
+
+    losses, measured_at, sharpness, products = _full_batch(
+        model, loss, x, y, optimizer, steps, measure_every, measure
+    )
+    return AdamRun(learning_rate, losses, measured_at, sharpness, products, momentum=beta_1)
+
+
+def _full_batch(model, loss, x, y, optimizer, steps, measure_every, measure):
+    """Full-batch training with `optimizer`; `measure(meter)` every `measure_every` steps."""
+    import tensorflow as tf
+
     steps = check.integer("steps", steps, minimum=1)
     every = check.integer("measure_every", measure_every, minimum=1)
     meter = SharpnessMeter(model, loss, x, y)
-    optimizer = keras.optimizers.SGD(learning_rate)
     optimizer.build(meter.variables)
 
     @tf.function
@@ -252,12 +361,10 @@ def full_batch_gradient_descent(
     losses, measured_at, sharpness = [], [], []
     for start in range(0, steps, every):
         measured_at.append(start)
-        sharpness.append(meter(iterations, tolerance))
+        sharpness.append(measure(meter))
         losses.extend(run_steps(tf.constant(min(every, steps - start))).numpy().tolist())
     if steps % every == 0:
         measured_at.append(steps)
-        sharpness.append(meter(iterations, tolerance))
+        sharpness.append(measure(meter))
     losses.append(float(meter.loss()))
-    return GradientDescentRun(
-        learning_rate, np.array(losses), np.array(measured_at), np.array(sharpness), meter.products
-    )
+    return np.array(losses), np.array(measured_at), np.array(sharpness), meter.products
