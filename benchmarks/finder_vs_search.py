@@ -33,9 +33,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from lrlab import data, finder, search  # noqa: E402
+from lrlab import data, finder, search
 
 LOW, HIGH, GRID_POINTS, RANGE_TEST_STEPS = 1e-5, 10.0, 13, 100
 METHODS = ("valley", "steepest", "minimum/10")
@@ -68,7 +68,7 @@ def load(name):
         x, y, test_size=0.25, random_state=0, stratify=y
     )
     scaler = StandardScaler().fit(x_train)
-    cast = lambda a: scaler.transform(a).astype(np.float32)  # noqa: E731
+    cast = lambda a: scaler.transform(a).astype(np.float32)
     return (
         (cast(x_train), y_train.astype(np.int32)),
         (cast(x_val), y_val.astype(np.int32)),
@@ -170,7 +170,7 @@ def table(rows, columns):
     cells = [[fmt(row[key]) for key, _, fmt in columns] for row in rows]
     header = [title for _, title, _ in columns]
     widths = [max(len(line[i]) for line in [header] + cells) for i in range(len(header))]
-    line = lambda values: "  ".join(  # noqa: E731
+    line = lambda values: "  ".join(
         v.ljust(w) if i < 2 else v.rjust(w) for i, (v, w) in enumerate(zip(values, widths))
     )
     return "\n".join([line(header), line(["-" * w for w in widths])] + [line(c) for c in cells])

@@ -45,5 +45,5 @@ def verify(exercise_id, answer):
     if not visible.passed or hidden is None:
         return visible
     spec = exercises.EXERCISES[exercise_id]
-    call = lambda *args: framework.call_answer(spec, answer, args)  # noqa: E731
+    call = lambda *args: framework.call_answer(spec, answer, args)
     return combined(visible, framework.judge(exercise_id, call, verify=hidden))

@@ -6,7 +6,7 @@ lines between its SOLUTION markers are what the student writes.
 
 # Class and Keras exercises need Keras at import time (not `import lrlab`), quietly: grading and the
 # tools import this module outside a notebook.
-from lrlab.notebook import quiet_tensorflow  # noqa: E402
+from lrlab.notebook import quiet_tensorflow
 
 quiet_tensorflow()
 import keras  # noqa: E402

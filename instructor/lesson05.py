@@ -10,7 +10,7 @@ from lrlab import schedules
 
 # Class and Keras exercises need Keras at import time (not `import lrlab`), quietly: grading and the
 # tools import this module outside a notebook.
-from lrlab.notebook import quiet_tensorflow  # noqa: E402
+from lrlab.notebook import quiet_tensorflow
 
 quiet_tensorflow()
 import keras  # noqa: E402

@@ -57,6 +57,9 @@ def command(argv):
     """`argv` wrapped in the sandbox (see the module docstring)."""
     args = ["bwrap", "--unshare-all", "--die-with-parent", "--new-session", "--clearenv"]
     args += ["--uid", "65534", "--gid", "65534", "--hostname", "sandbox"]
+    # The private /tmp first: bwrap mounts in order, and a course cloned under /tmp (its venv and
+    # lrlab) must be bound on top of it, not hidden by it.
+    args += ["--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
     for top in ("/bin", "/lib", "/lib64", "/sbin"):  # merged /usr: these are symlinks into it
         if os.path.islink(top):
             args += ["--symlink", os.readlink(top), top]
@@ -65,7 +68,6 @@ def command(argv):
     for folder in _readable():
         args += ["--ro-bind", folder, folder]
     args += ["--proc", "/proc", "--dev", "/dev"]
-    args += ["--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
     args += ["--size", str(TMP_BYTES // 4), "--tmpfs", "/dev/shm"]
     for name, value in ENV.items():
         args += ["--setenv", name, value]

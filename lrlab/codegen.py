@@ -316,7 +316,7 @@ def keras_values(learning_rate, steps):
         values = np.asarray(learning_rate(steps), dtype=float)
         if values.shape == steps.shape:
             return values
-    except Exception:  # noqa: BLE001 - fall back to scalar evaluation below
+    except Exception:  # fall back to scalar evaluation below
         pass
     flat = steps.ravel()
     if flat.size <= 40:

@@ -717,7 +717,7 @@ def test_keras2_answers_written_differently_also_pass(name):
 
 def test_a_plain_function_of_the_step_fails_because_keras3_cannot_train_with_it():
     # Keras 3 calls a callable learning rate with no argument: such an answer cannot train.
-    answer = lambda kwargs: _keras2_written_differently(  # noqa: E731
+    answer = lambda kwargs: _keras2_written_differently(
         kwargs, lambda lr, k: lambda step: lr / (1 + k * np.asarray(step, float))
     )
     result = check("keras2_to_keras3", answer)

@@ -183,10 +183,7 @@ def _tree_hashes(folder):
 
 
 @pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    works, why = sandbox.available()
-    if not works:
-        pytest.skip(f"no sandbox here: {why} (make sandbox-deps)")
+def graded(tmp_path_factory, sandbox_works):
     top = tmp_path_factory.mktemp("class")
     course, submissions, outside = top / "course", top / "submitted", top / "outside"
     course.mkdir()

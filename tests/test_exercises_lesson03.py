@@ -97,7 +97,7 @@ def test_the_cases_are_symmetric_positive_semidefinite_and_tell_wrong_readings_a
 
 # ---- plausible wrong answers ---------------------------------------------------------------------
 
-_top = lambda h: np.linalg.eigvalsh(h)[-1]  # noqa: E731
+_top = lambda h: np.linalg.eigvalsh(h)[-1]
 
 # {name: (answer, words its verdict must contain)}
 WRONG = {

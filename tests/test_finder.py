@@ -6,12 +6,12 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import keras
+import numpy as np
+import pytest
 
-from lrlab import data, finder, models  # noqa: E402
-from lrlab.finder import RangeTestResult, lr_range_test  # noqa: E402
+from lrlab import data, finder, models
+from lrlab.finder import RangeTestResult, lr_range_test
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from instructor import cells
 from lrlab import exercises, grading
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent / "tools"))
-import navigation  # noqa: E402
-import sync_exercises  # noqa: E402
+import navigation
+import sync_exercises
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9]*.ipynb"))

@@ -13,7 +13,7 @@ import pathlib
 import numpy as np
 import pytest
 
-from instructor import cells, judge, sandbox
+from instructor import cells, judge
 from lrlab.exercises import EXERCISES, check, framework, remote
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -124,10 +124,9 @@ def _notebook_verdict(namespace, source, exercise_id):
 @pytest.mark.parametrize(
     "answer", [cells.solution_source, cells.student_source], ids=["reference", "stub"]
 )
-def test_every_exercise_cell_gets_the_same_verdict_in_the_notebook_and_in_class_grading(answer):
-    works, why = sandbox.available()
-    if not works:
-        pytest.skip(f"no sandbox here: {why}")
+def test_every_exercise_cell_gets_the_same_verdict_in_the_notebook_and_in_class_grading(
+    answer, sandbox_works
+):
     setup, exercise_cells = _course_cells(answer)
     graded = judge.grade_notebook(exercise_cells, setup, sorted(EXERCISES))
     wanted = framework.PASSED if answer is cells.solution_source else framework.NOT_ATTEMPTED

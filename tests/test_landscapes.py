@@ -115,7 +115,7 @@ def test_heavy_ball_matches_keras_sgd_with_momentum():
 def test_momentum_stability_limit_is_where_an_eigenvalue_leaves_the_unit_circle(c, beta):
     limit = landscapes.stability_limit(c, momentum=beta)
     assert limit == pytest.approx(2 * (1 + beta) / c)
-    radius = lambda lr: np.abs(np.linalg.eigvals(_iteration_matrix(lr, c, beta))).max()  # noqa: E731
+    radius = lambda lr: np.abs(np.linalg.eigvals(_iteration_matrix(lr, c, beta))).max()
     assert radius(0.999 * limit) < 1 < radius(1.001 * limit)
     assert landscapes.stability_limit(4.0, momentum=0.9) == pytest.approx(0.95)
 

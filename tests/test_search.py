@@ -6,11 +6,11 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import numpy as np
+import pytest
 
-from lrlab import search  # noqa: E402
-from lrlab.search import SearchResult, grid, log_uniform, plot_search  # noqa: E402
+from lrlab import search
+from lrlab.search import SearchResult, grid, log_uniform, plot_search
 
 
 def ks_statistic_uniform(u):

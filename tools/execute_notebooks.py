@@ -24,8 +24,8 @@ import zmq
 from nbclient import NotebookClient
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
-import navigation  # noqa: E402
-import sync_exercises  # noqa: E402
+import navigation
+import sync_exercises
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 

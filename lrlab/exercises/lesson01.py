@@ -109,7 +109,7 @@ def _as_changes(got, where, n):
 
 def _pattern(got, expected, gradients, lr):
     """A hint for a recognisable mistake over the whole case, or None."""
-    close = lambda a, b: np.allclose(a, b, rtol=_ADAM_RTOL, atol=1e-6 * lr)  # noqa: E731
+    close = lambda a, b: np.allclose(a, b, rtol=_ADAM_RTOL, atol=1e-6 * lr)
     if close(got, -expected):
         return (
             "every change has the wrong sign: a positive gradient means the loss rises with the "

@@ -39,7 +39,7 @@ def _cell_failure(source, filename, namespace, seconds):
         return f"the cell has a SyntaxError on line {error.lineno}: {error.msg}."
     except framework.TimedOut:
         return f"the cell did not finish running within {seconds:g} s."
-    except (Exception, framework.ShortcutUsed) as error:  # noqa: B014 (a BaseException too)
+    except (Exception, framework.ShortcutUsed) as error:  # ShortcutUsed is a BaseException
         return f"the cell raised {framework.error_text(error)}."
     return None
 
