@@ -13,7 +13,6 @@ import math
 import re
 import subprocess
 import sys
-import time
 
 import keras
 import numpy as np
@@ -342,9 +341,7 @@ def test_the_reference_answer_is_a_loop_over_the_state_and_passes_the_hidden_cas
 
     namespace = {}
     exec(cells.solution_source(EXERCISE), namespace)  # as the student's cell
-    start = time.perf_counter()
     assert hidden.verify(EXERCISE, namespace[EXERCISE]).passed
-    assert time.perf_counter() - start < 1.0
     visible_only = namespace[EXERCISE]
 
     def hard_coded(gradients, learning_rate):  # right on the visible cases only

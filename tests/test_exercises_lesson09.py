@@ -10,7 +10,6 @@ tests/test_checkers.py and tests/test_shortcuts.py cover it too (stub, solution 
 import functools
 import random
 import re
-import time
 
 import numpy as np
 import pytest
@@ -368,9 +367,7 @@ def test_the_reference_needs_far_fewer_products_than_the_budget_and_the_check_is
         assert namespace[EXERCISE](hvp, DIM) == pytest.approx(case.sharpness, rel=1e-4)
         used.append(hvp.calls)
     assert max(used) <= 0.6 * BUDGET, used
-    start = time.perf_counter()
     assert check(EXERCISE, _with_shift(_power)).passed
-    assert time.perf_counter() - start < 2.0
 
 
 # ---- an answer has to be the student's own ---------------------------------------------------------
