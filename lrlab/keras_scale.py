@@ -11,7 +11,7 @@ import keras
 import numpy as np
 
 from lrlab import _validation as check
-from lrlab import fine_tuning, scale
+from lrlab import fine_tuning, scale, search
 
 __all__ = [
     "normalized_mlp",
@@ -168,19 +168,6 @@ def parametrized_optimizer(model, learning_rate, base_width, parametrization="mu
     )
 
 
-def _members(optimizer, model):
-    """[(optimizer that updates some variables, their LR / the base LR)]: the MultiOptimizer's
-    members, or the one fallback optimizer (whose own multipliers stay in place)."""
-    if fine_tuning.has_multi_optimizer() and isinstance(optimizer, keras.optimizers.MultiOptimizer):
-        default = float(optimizer._optimizer_map.default_optimizer.learning_rate)
-        members = {}
-        for variable in model.trainable_variables:
-            member = optimizer._optimizer_map(variable)
-            members[id(member)] = (member, float(member.learning_rate) / default)
-        return list(members.values())
-    return [(optimizer, 1.0)]
-
-
 def learning_rate_sweep(
     model, optimizer, learning_rates, x, y, *, epochs, batch_size, seed=0, loss=None
 ):
@@ -188,9 +175,10 @@ def learning_rate_sweep(
 
     `model` is compiled once with `optimizer` (built for any base LR, e.g. by
     `parametrized_optimizer`, whose per-variable LR ratios are kept), so its training step is
-    traced once. Before each run the initial weights come back, every optimizer variable (step
-    counter, moments) is reset to 0 and each member's LR set to base LR x its ratio; every run
-    sees the same batches (shuffled with `seed`). Equal to a fresh model and optimizer per LR.
+    traced once. Before each run `search.reuse_model` brings back the initial weights and the
+    fresh optimizer (step counter and moments) and sets each member's LR to base LR x its ratio;
+    every run sees the same batches (shuffled with `seed`). Equal to a fresh model and optimizer
+    per LR.
 
     Args:
         model: An uncompiled Keras model (logits out).
@@ -215,17 +203,11 @@ def learning_rate_sweep(
 
     loss = loss or keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     model.compile(optimizer=optimizer, loss=loss)
-    optimizer.build(model.trainable_variables)
-    members = _members(optimizer, model)
     initial = model.get_weights()
+    restart = search.reuse_model(model, lambda _: initial)
     losses = []
     for lr in rates:
-        model.set_weights(initial)
-        for variable in optimizer.variables:  # step counters and moments (the LRs: below)
-            if not variable.path.endswith("learning_rate"):
-                variable.assign(np.zeros(variable.shape, variable.dtype))
-        for member, ratio in members:
-            member.learning_rate = lr * ratio
+        restart(lr)  # the initial weights, a fresh optimizer state, base LR lr
         batches = tf.data.Dataset.from_tensor_slices((x, y))
         batches = batches.shuffle(len(x), seed=seed).batch(batch_size)
         history = model.fit(batches, epochs=epochs, shuffle=False, verbose=0)

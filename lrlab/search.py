@@ -310,8 +310,11 @@ def reuse_model(model, initial_weights):
     model.optimizer.learning_rate = lr
     ```
 
-    The fresh optimizer values are saved now (the optimizer is built first if needed), so
-    `model` must be compiled with a float learning rate and not trained yet.
+    A `keras.optimizers.MultiOptimizer` (per-layer LRs, lesson 08) has no learning rate of its
+    own: each member's is set to `lr` times its ratio to the default member's, as compiled, so
+    the per-layer ratios stay and `lr` is the base LR. The fresh optimizer values are saved now
+    (the optimizer is built first if needed), so `model` must be compiled with float learning
+    rates and not trained yet.
     `initial_weights(seed)` is called once per seed; its weights are remembered.
 
     Example:
@@ -341,7 +344,10 @@ def reuse_model(model, initial_weights):
     if not isinstance(model, keras.Model) or not getattr(model, "compiled", False):
         check.fail("model", "must be a compiled keras.Model", model)
     optimizer = model.optimizer
-    if not isinstance(getattr(optimizer, "_learning_rate", None), keras.Variable):
+    if not optimizer.built:
+        optimizer.build(model.trainable_variables)
+    members = _members(optimizer, model)
+    if not all(isinstance(getattr(m, "_learning_rate", None), keras.Variable) for m, _ in members):
         check.fail(
             "model", "must have an optimizer with a float learning rate (not a schedule)", model
         )
@@ -357,8 +363,6 @@ def reuse_model(model, initial_weights):
             "must be callable as initial_weights(seed) -> list of arrays",
             initial_weights,
         )
-    if not optimizer.built:
-        optimizer.build(model.trainable_variables)
     fresh = [(variable, variable.numpy()) for variable in optimizer.variables]
     weights = {}
 
@@ -370,11 +374,28 @@ def reuse_model(model, initial_weights):
         model.set_weights(weights[seed])
         for variable, value in fresh:
             variable.assign(value)
-        optimizer.learning_rate = lr
+        for member, ratio in members:
+            member.learning_rate = lr * ratio
         model.reset_metrics()
         return model
 
     return build_model
+
+
+def _members(optimizer, model):
+    """[(optimizer that updates some of `model`'s variables, its LR / the base LR)]: a
+    MultiOptimizer's members (the base is its default member's LR), else [(optimizer, 1.0)]."""
+    import keras
+
+    if not isinstance(optimizer, getattr(keras.optimizers, "MultiOptimizer", ())):
+        return [(optimizer, 1.0)]
+    mapping = optimizer._optimizer_map  # Keras 3.15 has no public way to list the members
+    default = float(mapping.default_optimizer.learning_rate)
+    members = {}
+    for variable in model.trainable_variables:
+        member = mapping(variable)
+        members[id(member)] = (member, float(member.learning_rate) / default)
+    return list(members.values())
 
 
 def _accuracy(scores):
