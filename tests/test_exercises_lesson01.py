@@ -8,9 +8,7 @@ what the cases are meant to catch. The generic tests (stub not attempted, soluti
 shortcuts refused) are in test_checkers.py and test_shortcuts.py.
 """
 
-import inspect
 import math
-import re
 import subprocess
 import sys
 
@@ -18,6 +16,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from reference_code import telling_code
 
 from instructor import cells, solutions
 from lrlab import exercises
@@ -231,24 +230,8 @@ def test_wrong_answers_fail_with_a_hint_on_the_case(name):
     assert "Hint" in result.message or "expected" in result.message
 
 
-def _key_expressions():
-    """The reference's telling lines (returned or assigned expressions), spaces removed."""
-    source = inspect.getsource(solutions.reference(EXERCISE))
-    (region,) = re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", source, re.S)
-    keys = set()
-    for line in (line.split("  #")[0].strip() for line in region.splitlines()):
-        match = (
-            re.fullmatch(r"return (.+)", line)
-            or re.fullmatch(r"[\w\[\]., ]+?=(?!=)(.+)", line)
-            or re.fullmatch(r"\w+\.append\((.+)\)", line)
-        )
-        if match and len(match.group(1)) >= 8:
-            keys.add(re.sub(r"\s+", "", match.group(1)))
-    return keys
-
-
 def test_no_verdict_writes_the_reference_code():
-    keys = _key_expressions()
+    keys = telling_code(EXERCISE)
     assert "-alpha_t*m/(np.sqrt(v)+epsilon)" in keys
     for name, (answer, _) in WRONG.items():
         verdict = "".join(check(EXERCISE, answer).message.split())

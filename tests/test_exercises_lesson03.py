@@ -9,11 +9,9 @@ passes, shortcuts refused) are in test_checkers.py and test_shortcuts.py. `class
 tables stay in test_checkers.py.
 """
 
-import inspect
-import re
-
 import numpy as np
 import pytest
+from reference_code import telling_code
 
 from instructor import cells, solutions
 from lrlab import exercises, landscapes
@@ -173,13 +171,7 @@ def test_hints_describe_the_case_and_what_the_answer_does_without_the_formula():
 
 
 def test_no_verdict_writes_the_reference_code():
-    source = inspect.getsource(solutions.reference(EXERCISE))
-    (region,) = re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", source, re.S)
-    keys = {
-        re.sub(r"\s+", "", match.group(1))
-        for line in (line.split("  #")[0].strip() for line in region.splitlines())
-        if (match := re.fullmatch(r"return (.+)", line) or re.fullmatch(r"\w+ = (.+)", line))
-    }
+    keys = telling_code(EXERCISE)
     assert "np.linalg.eigvalsh(hessian)[-1]" in keys
     for name, (answer, _) in WRONG.items():
         with np.errstate(divide="ignore"):

@@ -9,12 +9,12 @@ per layer does; each case holds what it is meant to catch). The generic tests (s
 attempted, solution cell passes, shortcuts refused) are in test_checkers.py and test_shortcuts.py.
 """
 
-import inspect
 import re
 
 import keras
 import numpy as np
 import pytest
+from reference_code import telling_code
 
 from instructor import cells, solutions
 from lrlab import exercises, fine_tuning
@@ -206,19 +206,7 @@ WRONG = {
 }
 
 
-def _key_expressions():
-    """The reference's telling lines (returned or assigned expressions), spaces removed."""
-    source = inspect.getsource(solutions.reference(EXERCISE))
-    (region,) = re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", source, re.S)
-    keys = set()
-    for line in (line.split("  #")[0].strip() for line in region.splitlines()):
-        match = re.fullmatch(r"return (.+)", line) or re.fullmatch(r"[\w\[\]., ]+?=(?!=)(.+)", line)
-        if match and len(match.group(1)) >= 8:
-            keys.add(re.sub(r"\s+", "", match.group(1)))
-    return keys
-
-
-KEYS = _key_expressions()
+KEYS = telling_code(EXERCISE)
 
 
 def test_the_reference_code_a_verdict_must_not_write_is_found():

@@ -9,10 +9,10 @@ tests/test_checkers.py and tests/test_shortcuts.py cover it too (stub, solution 
 
 import functools
 import random
-import re
 
 import numpy as np
 import pytest
+from reference_code import telling_code
 from scipy.sparse.linalg import LinearOperator, eigsh
 
 from instructor import cells
@@ -262,16 +262,8 @@ def test_each_hint_names_the_case_it_failed_on():
     assert "λ_max = 0.001" in verdicts["an absolute tolerance"]
 
 
-def _telling_lines():
-    """The reference's code lines between its SOLUTION markers, spaces removed (8+ characters)."""
-    source = cells.nbgrader_source(EXERCISE)
-    block = re.search(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", source, re.S).group(1)
-    lines = (line.split("#")[0].strip() for line in block.splitlines())
-    return {"".join(line.split()) for line in lines if len(line) >= 8}
-
-
 def test_no_verdict_writes_the_reference_code():
-    keys = _telling_lines()
+    keys = telling_code(EXERCISE)
     assert "estimate=v@product" in keys
     for name, answer, _ in WRONG:
         verdict = "".join(check(EXERCISE, answer).message.split())

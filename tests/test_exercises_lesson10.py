@@ -10,13 +10,11 @@ The generic tests (stub not attempted, solution cell passes, shortcuts refused, 
 are in test_checkers.py and test_shortcuts.py.
 """
 
-import inspect
-import re
-
 import keras
 import numpy as np
 import pytest
 import tensorflow as tf
+from reference_code import telling_code
 
 from instructor import hidden, solutions
 from lrlab import data, exercises, keras_scale, scale
@@ -147,13 +145,7 @@ def test_wrong_answers_fail_with_a_hint_on_the_case(name):
 
 
 def test_no_verdict_writes_the_reference_code():
-    source = inspect.getsource(solutions.reference(EXERCISE))
-    (region,) = re.findall(r"### BEGIN SOLUTION\n(.*?)### END SOLUTION", source, re.S)
-    keys = {
-        re.sub(r"\s+", "", match.group(1))
-        for line in (line.split("  #")[0].strip() for line in region.splitlines())
-        if (match := re.fullmatch(r"return (.+)", line))
-    }
+    keys = telling_code(EXERCISE)
     assert "learning_rate/np.sum(kernel**2,axis=0)" in keys
     for name, (answer, _) in WRONG.items():
         verdict = "".join(check(EXERCISE, answer).message.split())
