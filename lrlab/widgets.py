@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from lrlab import _validation as check
 from lrlab import landscapes
+from lrlab.explorers.descent_1d import DescentExplorer1D
 
 __all__ = [
     "Explorer",
@@ -131,62 +132,6 @@ def _lr_slider(value, low, high, description="learning rate", steps_per_decade=2
         style={"description_width": "initial"},
         layout=widgets.Layout(width="420px"),
     )
-
-
-class DescentExplorer1D(Explorer):
-    """Gradient descent on f(x) = c/2 x²: drag the learning rate and the start point.
-
-    Left: the loss curve with the path of iterates. Right: |x_k| per step on a log scale, so
-    slow convergence, overshoot and divergence are all visible at once.
-    """
-
-    def __init__(self, curvature=1.0, lr=0.3, x0=3.0, steps=20):
-        self.curvature = curvature
-        self.steps = steps
-        controls = {
-            "lr": _lr_slider(lr, 1e-2, 3.0),
-            "x0": widgets.FloatSlider(value=x0, min=-4, max=4, step=0.1, description="start x₀"),
-        }
-        figure = Figure(figsize=(9, 3.6), dpi=80, layout="constrained")
-        self.ax_loss, self.ax_steps = figure.subplots(1, 2)
-        xs = np.linspace(-5, 5, 201)
-        self.ax_loss.plot(xs, landscapes.quadratic_loss(xs[:, None], curvature), color="0.6")
-        (self.path_line,) = self.ax_loss.plot([], [], "o-", color="#D55E00", ms=4, lw=1)
-        self.ax_loss.set(
-            xlim=(-5, 5),
-            ylim=(-0.5, 0.5 * curvature * 25 + 1),
-            xlabel="weight x",
-            ylabel="loss f(x)",
-            title="Descent on f(x) = c/2·x²",
-        )
-        (self.dist_line,) = self.ax_steps.semilogy([], [], "o-", color="#0072B2", ms=3)
-        self.moving = (self.path_line, self.dist_line)
-        self.ax_steps.set(
-            xlim=(0, steps),
-            ylim=(1e-6, 1e4),
-            xlabel="step t",
-            ylabel="distance to minimum |x_t|",
-            title="Distance per step (log scale)",
-        )
-        super().__init__(controls, figure)
-
-    def draw(self, lr, x0):
-        path = landscapes.quadratic_trajectory(x0, self.curvature, lr, self.steps)
-        shown = np.clip(path, -5, 5)
-        self.path_line.set_data(shown, landscapes.quadratic_loss(shown[:, None], self.curvature))
-        self.dist_line.set_data(np.arange(self.steps + 1), np.maximum(np.abs(path), 1e-12))
-        limit = landscapes.stability_limit(self.curvature)
-        factor = 1 - lr * self.curvature
-        if abs(factor) >= 1:
-            verdict = "diverges" if abs(factor) > 1 else "bounces forever"
-        elif factor < 0:
-            verdict = "converges with overshoot (a zig-zag)"
-        else:
-            verdict = "converges smoothly"
-        return (
-            f"lr = {lr:.3g}: each step multiplies x by 1 − lr·c = {factor:+.3f}, so it "
-            f"<b>{verdict}</b> (stability limit 2/c = {limit:.3g})."
-        )
 
 
 class BowlExplorer2D(Explorer):

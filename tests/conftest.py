@@ -57,3 +57,11 @@ def sandbox_works():
         if os.environ.get("LRLAB_EXPECT_SANDBOX") == "1":
             pytest.fail(message)
         pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def explorer_page():
+    """An explorer rendered from its widget state in headless Chromium (tests/explorer_page.py)."""
+    from explorer_page import open_page
+
+    yield from open_page()
