@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from lrlab import codegen, finder, landscapes, widgets
+from lrlab.explorers.figure import _lr_slider
 from lrlab.widgets import (
     BowlExplorer2D,
     RangeTestExplorer,
@@ -400,7 +401,7 @@ def test_lr_slider_steps_about_a_twentieth_of_a_decade_from_a_grid_through_its_v
     """One arrow-key press in the browser is one `step` of the exponent, counted from `min`
     (noUiSlider): ×1.12, not the ×1.023 of a 0.01 step; and the start value is on that grid, so
     showing the slider does not snap it (0.3 used to become 0.302 on display)."""
-    slider = widgets._lr_slider(value, low, high)
+    slider = _lr_slider(value, low, high)
     assert (slider.min, slider.max) == pytest.approx((np.log10(low), np.log10(high)))
     assert 0.045 <= slider.step <= 0.055
     presses = (np.log10(value) - slider.min) / slider.step
@@ -409,7 +410,7 @@ def test_lr_slider_steps_about_a_twentieth_of_a_decade_from_a_grid_through_its_v
 
 
 def test_lr_slider_clamps_a_value_outside_its_range_as_floatlogslider_does():
-    assert widgets._lr_slider(10.0, 1e-2, 3.0).value == pytest.approx(3.0)
+    assert _lr_slider(10.0, 1e-2, 3.0).value == pytest.approx(3.0)
 
 
 def test_explorer_picture_is_shown_at_the_png_width_and_may_only_shrink():
