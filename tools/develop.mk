@@ -1,5 +1,6 @@
 # Included by the Makefile: the course developers' targets (absent from the student edition).
-.PHONY: test test-fast lint format execute wheelhouse test-browser browser-deps binder-deps colab-check floor-check
+.PHONY: test test-fast lint format execute wheelhouse test-browser browser-deps binder-deps colab-check floor-check \
+	site site-deps
 
 ##@ Course developers
 # pytest-xdist: three workers on two cores, since the class and browser tests spend part of their
@@ -59,6 +60,19 @@ $(BINDER_STAMP): $(STAMP)
 
 test-browser: install browser-deps ## Lessons 01, 03-05 in headless Chromium: every explorer, save and reopen (screenshots in artifacts/).
 	$(BIN)/python -m pytest tests/test_browser.py -v
+
+# The course as a website: the executed lessons as they are stored (no kernel runs), with their
+# explorers live in the page, MathJax and every script served from the site (tools/site/).
+SITE := build/site
+SITE_STAMP := $(VENV)/.site-stamp
+site-deps: $(SITE_STAMP) ## Install Sphinx, myst-nb, the book theme and MathJax (the `site` extra) for `make site`.
+
+$(SITE_STAMP): $(STAMP)
+	$(PIP_INSTALL) -e ".[course,site]"
+	@touch $(SITE_STAMP)
+
+site: site-deps ## The course as a static website in build/site/html (view: python3 -m http.server -d build/site/html).
+	$(BIN)/python tools/site/lrlab_site.py $(SITE)
 
 # Colab's own packages (it ships ipywidgets 7.7.1 and imports it at start-up), newest TensorFlow and Keras.
 COLAB_VENV := .venv-colab
