@@ -339,56 +339,6 @@ def test_all_lists_every_public_name_and_nothing_else():
     assert set(widgets.__all__) == public
 
 
-# ---- EdgeOfStabilityExplorer: replays lesson 09's recorded runs ----------------------------------
-
-
-def _fake_runs():
-    from lrlab import sharpness
-
-    steps = np.arange(0, 101, 10)
-    return [
-        sharpness.GradientDescentRun(
-            lr,
-            np.linspace(1.0, 0.1, 101) * (1 + 0.05 * np.sin(np.arange(101))),
-            steps,
-            np.minimum(0.5 + 0.1 * steps, 1.9 / lr),
-        )
-        for lr in (0.5, 1.0)
-    ]
-
-
-def test_edge_of_stability_explorer_replays_the_chosen_run_up_to_the_step():
-    explorer = widgets.EdgeOfStabilityExplorer(_fake_runs())
-    assert explorer.controls["lr"].value == "1" and explorer.controls["step"].value == 100
-    assert "95% of 2/α = 2.00" in explorer.status.value
-    image = explorer.image.value
-    explorer.controls["step"].value = 35
-    xs, _ = explorer.loss_line.get_data()
-    assert len(xs) == 36 and explorer.image.value != image
-    sx, _ = explorer.sharp_line.get_data()
-    assert list(sx) == [0, 10, 20, 30] and "measured at step 30" in explorer.status.value
-    explorer.controls["lr"].value = "0.5"
-    assert explorer.limit_line.get_data()[1][0] == pytest.approx(4.0)
-
-
-def test_edge_of_stability_explorer_status_keeps_the_tables_precisions_and_counts_in_words():
-    runs = _fake_runs()
-    runs[1].losses[:3] = [0.02, 0.04708, 0.03]  # one rise, then a fall
-    explorer = widgets.EdgeOfStabilityExplorer(runs, step=0)
-    assert "loss 0.0200, before the first step;" in explorer.status.value
-    explorer.controls["step"].value = 1
-    assert "loss 0.0471, it went <b>up</b> 1 time in 1 step so far;" in explorer.status.value
-    explorer.controls["step"].value = 2
-    assert "loss 0.0300, it went <b>up</b> 1 time in 2 steps so far;" in explorer.status.value
-    assert "sharpness 0.50 (measured at step 0) = <b>25% of 2/α = 2.00</b>" in explorer.status.value
-
-
-@pytest.mark.parametrize("runs", [[], None, [1.0]])
-def test_edge_of_stability_explorer_rejects_what_is_not_a_list_of_runs(runs):
-    with pytest.raises(ValueError, match="`runs`"):
-        widgets.EdgeOfStabilityExplorer(runs)
-
-
 # ---- the Explorer base and the shared learning-rate slider (issue 16, items 9 and 10) ----------
 
 
