@@ -99,9 +99,11 @@ def on_builder_inited(app):
     static.mkdir(parents=True, exist_ok=True)
     (static / "static_host.js").write_text(STATIC_HOST.read_text(encoding="utf-8"), "utf-8")
     (static / "lrlab_site.js").write_text(
-        "// Draw every explorer on this page from its saved widget state, with no kernel.\n"
+        "// Draw every explorer on this page from its saved widget state, with no kernel; then say\n"
+        "// how many were drawn (<html data-explorers>), for the site's browser test.\n"
         'import { renderPage } from "./static_host.js";\n\n'
-        "renderPage(document);\n",
+        "const models = await renderPage(document);\n"
+        "document.documentElement.dataset.explorers = String(models.length);\n",
         "utf-8",
     )
 
