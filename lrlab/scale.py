@@ -19,6 +19,8 @@ __all__ = [
     "effective_learning_rate",
     "update_ratio",
     "equilibrium_update_ratio",
+    "norm_trajectory",
+    "equilibrium_norm",
     "exponential_learning_rate",
     "parametrization_rules",
 ]
@@ -156,6 +158,100 @@ def equilibrium_update_ratio(learning_rate, weight_decay):
     if lr * wd >= 1:
         check.fail("weight_decay", f"must be < 1 / learning_rate = {1 / lr:g}", weight_decay)
     return math.sqrt(2 * lr * wd)
+
+
+def norm_trajectory(steps, learning_rate, weight_decay, gradient_norm, start_norm):
+    """The norm |w_t| of scale-invariant weights under Keras's SGD with weight decay, step by
+    step, in the model where the gradient at unit norm keeps one size G = `gradient_norm`.
+
+    For weights a normalization divides out, the gradient is orthogonal to w and its size is
+    |∇L(w)| = |∇L(ŵ)| / |w|; this model holds |∇L(ŵ)| at G. Then Keras's update
+    w <- (1 - lr*wd) w - lr ∇L(w) changes the squared norm s = |w|**2 by Pythagoras:
+
+    ```python
+    s[t + 1] = rho * rho * s[t] + (lr * lr * G * G) / s[t]     # rho = 1 - lr * wd
+    norms = np.sqrt(s)                                         # s[0] = start_norm**2
+    ```
+
+    The effective learning rate is `learning_rate / norms**2`. With weight decay the norm goes
+    to `equilibrium_norm`; without (wd = 0) it grows for ever, s[t]**2 gaining about
+    2 lr**2 G**2 a step.
+
+    Example:
+
+    >>> (norm_trajectory(2, 0.1, 0.0, 3.0, 1.0) ** 2).round(4)  # 1 + 0.09, then + 0.09 / 1.09
+    array([1.    , 1.09  , 1.1726])
+
+    Args:
+        steps: A Python int >= 0: the number of steps.
+        learning_rate: A Python float. Must be positive.
+        weight_decay: A Python float >= 0, with learning_rate * weight_decay < 1.
+        gradient_norm: A Python float. Must be positive: G, the gradient's size at unit norm.
+        start_norm: A Python float. Must be positive: |w_0|.
+
+    Returns:
+        A NumPy array of steps + 1 floats: |w_0|, ..., |w_steps|.
+
+    Raises:
+        ValueError: naming the argument out of range.
+    """
+    n = check.integer("steps", steps)
+    lr = check.positive("learning_rate", learning_rate)
+    wd = check.non_negative("weight_decay", weight_decay)
+    if lr * wd >= 1:
+        check.fail("weight_decay", f"must be < 1 / learning_rate = {1 / lr:g}", weight_decay)
+    g = check.positive("gradient_norm", gradient_norm)
+    start = check.positive("start_norm", start_norm)
+    rho = 1 - lr * wd
+    # Python floats, in the order the explorer's JavaScript computes them: the same numbers.
+    squared = [start * start]
+    for _ in range(n):
+        squared.append(rho * rho * squared[-1] + (lr * lr * g * g) / squared[-1])
+    return np.sqrt(np.array(squared))
+
+
+def equilibrium_norm(learning_rate, weight_decay, gradient_norm):
+    """The norm at which `norm_trajectory` stands still: weight decay's shrink balances the
+    gradient steps' growth.
+
+    Setting s[t + 1] = s[t] = s in `norm_trajectory`'s recursion, s**2 (1 - rho**2) =
+    lr**2 G**2, with 1 - rho**2 = lr*wd (2 - lr*wd):
+
+    ```python
+    np.sqrt(lr * G / np.sqrt(lr * wd * (2 - lr * wd)))
+    ```
+
+    So the effective learning rate there, lr / |w|**2 = sqrt(lr*wd (2 - lr*wd)) / G, depends
+    on the product lr*wd only: lr and wd with the same product settle at the same effective
+    learning rate, with norms in the ratio (lr / wd)**(1/4). Near it, each step multiplies the
+    gap s - s* by 2 rho**2 - 1 = 1 - 2 lr*wd (2 - lr*wd), about 1 - 4 lr*wd.
+
+    Example:
+
+    >>> round(equilibrium_norm(0.1, 0.1, 5.0), 4)
+    1.8827
+    >>> round(0.1 / equilibrium_norm(0.1, 0.1, 5.0) ** 2, 6) == round(
+    ...     0.4 / equilibrium_norm(0.4, 0.025, 5.0) ** 2, 6)
+    True
+
+    Args:
+        learning_rate: A Python float. Must be positive.
+        weight_decay: A Python float. Must be positive (without decay there is no equilibrium),
+            with learning_rate * weight_decay < 1.
+        gradient_norm: A Python float. Must be positive: G, the gradient's size at unit norm.
+
+    Returns:
+        A Python float.
+
+    Raises:
+        ValueError: naming the argument out of range.
+    """
+    lr = check.positive("learning_rate", learning_rate)
+    wd = check.positive("weight_decay", weight_decay)
+    if lr * wd >= 1:
+        check.fail("weight_decay", f"must be < 1 / learning_rate = {1 / lr:g}", weight_decay)
+    g = check.positive("gradient_norm", gradient_norm)
+    return math.sqrt(lr * g / math.sqrt(lr * wd * (2 - lr * wd)))
 
 
 def exponential_learning_rate(step, learning_rate, weight_decay):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from lrlab import data, fine_tuning, keras_scale
+from lrlab import data, fine_tuning, keras_scale, scale
 
 LOGITS_LOSS = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
 
@@ -252,3 +252,23 @@ def test_learning_rate_sweep_gives_the_same_losses_with_the_fallback_optimizer(d
             )
         )
     np.testing.assert_allclose(losses[1], losses[0], rtol=1e-4)
+
+
+@pytest.mark.parametrize("lr, wd", [(0.4, 0.025), (0.1, 0.1), (0.1, 0.0)])
+def test_norm_trajectory_is_the_norm_under_keras_sgd_with_weight_decay(lr, wd):
+    # scale.norm_trajectory's model: every gradient orthogonal to w, of size G/|w| (a random
+    # direction each step), applied by Keras's own SGD(weight_decay=wd) to a float64 variable.
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=16)
+    variable = keras.Variable(2.0 * w / np.linalg.norm(w), dtype="float64")
+    optimizer = keras.optimizers.SGD(lr, weight_decay=wd)
+    norms = [2.0]
+    for _ in range(300):
+        now = variable.numpy()
+        direction = rng.normal(size=16)
+        direction -= (direction @ now) / (now @ now) * now
+        gradient = 5.0 / np.linalg.norm(now) * direction / np.linalg.norm(direction)
+        optimizer.apply([keras.ops.convert_to_tensor(gradient)], [variable])
+        norms.append(np.linalg.norm(variable.numpy()))
+    # Keras holds the learning rate in float32: agreement to that precision, not float64's.
+    np.testing.assert_allclose(norms, scale.norm_trajectory(300, lr, wd, 5.0, 2.0), rtol=1e-7)

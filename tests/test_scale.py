@@ -136,6 +136,125 @@ def test_exponential_learning_rate_values_arrays_and_errors():
         scale.exponential_learning_rate(1, 0.5, 2.0)
 
 
+def _angle_loss_norms(lr, wd, gradient_norm, start_norm, steps, seed=0):
+    """|w_t| of plain GD with Keras's decoupled decay on L(w) = G·angle(w, a): scale-invariant,
+    with |∇L(w)| = G/|w| exactly (the angle's gradient has size 1/|w|), in 12 dimensions."""
+    rng = np.random.default_rng(seed)
+    a = rng.normal(size=12)
+    a /= np.linalg.norm(a)
+    w = rng.normal(size=12)
+    w *= start_norm / np.linalg.norm(w)
+    norms = [np.linalg.norm(w)]
+    for _ in range(steps):
+        n = np.linalg.norm(w)
+        cosine = a @ w / n
+        grad = -gradient_norm * (a - cosine * w / n) / (n * math.sqrt(1 - cosine**2))
+        w = (1 - lr * wd) * w - lr * grad
+        norms.append(np.linalg.norm(w))
+    return np.array(norms)
+
+
+def test_the_angle_loss_is_scale_invariant_with_a_gradient_of_size_g_over_the_norm():
+    # The reference's own check, by central differences: L(cw) = L(w), |∇L(w)| = G/|w|.
+    rng = np.random.default_rng(3)
+    a, w = rng.normal(size=5), rng.normal(size=5)
+    a /= np.linalg.norm(a)
+
+    def loss(v):
+        return 2.5 * math.acos(a @ v / np.linalg.norm(v))
+
+    eye = np.eye(5) * 1e-6
+    numeric = np.array([(loss(w + e) - loss(w - e)) / 2e-6 for e in eye])
+    assert loss(3 * w) == pytest.approx(loss(w), rel=1e-12)
+    assert np.linalg.norm(numeric) == pytest.approx(2.5 / np.linalg.norm(w), rel=1e-6)
+    assert abs(numeric @ w) < 1e-6
+
+
+@pytest.mark.parametrize(
+    "lr, wd, start_norm",
+    [(0.1, 0.1, 2.0), (0.4, 0.025, 2.0), (0.1, 0.0, 2.0), (0.03, 0.5, 0.3), (1.0, 0.02, 9.0)],
+)
+def test_norm_trajectory_is_the_norm_of_gradient_descent_on_a_scale_invariant_loss(
+    lr, wd, start_norm
+):
+    expected = _angle_loss_norms(lr, wd, 5.0, start_norm, 400)
+    np.testing.assert_allclose(
+        scale.norm_trajectory(400, lr, wd, 5.0, start_norm), expected, rtol=1e-11
+    )
+
+
+def test_the_norm_settles_at_the_equilibrium_norm_found_by_gradient_descent():
+    for lr, wd, g in [(0.1, 0.1, 5.0), (0.4, 0.025, 5.0), (0.5, 0.2, 0.7)]:
+        settled = _angle_loss_norms(lr, wd, g, 2.0, 3000)[-1]
+        assert scale.equilibrium_norm(lr, wd, g) == pytest.approx(settled, rel=1e-10)
+        # Started there, it stays there.
+        start = scale.equilibrium_norm(lr, wd, g)
+        np.testing.assert_allclose(scale.norm_trajectory(50, lr, wd, g, start), start, rtol=1e-13)
+
+
+def test_equal_products_settle_at_one_effective_learning_rate_sqrt_lr_wd_2_minus_lr_wd_over_g():
+    for product in (1e-4, 0.01, 0.3):
+        rates = [lr / scale.equilibrium_norm(lr, product / lr, 3.0) ** 2 for lr in (0.05, 0.2, 1.0)]
+        np.testing.assert_allclose(rates, math.sqrt(product * (2 - product)) / 3.0, rtol=1e-12)
+    # The norms in the ratio (lr / wd)**(1/4): lr x4 and wd / 4 -> norm x2.
+    assert scale.equilibrium_norm(0.4, 0.025, 5.0) == pytest.approx(
+        2 * scale.equilibrium_norm(0.1, 0.1, 5.0), rel=1e-12
+    )
+
+
+def test_near_the_equilibrium_each_step_multiplies_the_gap_by_2_rho_squared_minus_1():
+    lr, wd, g = 0.2, 0.05, 4.0
+    target = scale.equilibrium_norm(lr, wd, g) ** 2
+    squared = scale.norm_trajectory(40, lr, wd, g, math.sqrt(target * 1.001)) ** 2
+    factors = (squared[1:] - target) / (squared[:-1] - target)
+    rho = 1 - lr * wd
+    np.testing.assert_allclose(factors[:20], 2 * rho**2 - 1, rtol=1e-2)
+
+
+def test_without_decay_the_squared_norm_squared_grows_by_about_2_lr2_g2_a_step():
+    s = scale.norm_trajectory(1000, 0.1, 0.0, 5.0, 2.0) ** 2
+    growth = np.diff(s**2)
+    assert np.all(growth > 2 * 0.1**2 * 25) and growth[-1] == pytest.approx(0.5, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    "kwargs, name",
+    [
+        ({"steps": -1}, "steps"),
+        ({"steps": 2.5}, "steps"),
+        ({"learning_rate": 0.0}, "learning_rate"),
+        ({"weight_decay": -0.1}, "weight_decay"),
+        ({"weight_decay": 20.0}, "weight_decay"),
+        ({"gradient_norm": 0.0}, "gradient_norm"),
+        ({"start_norm": -2.0}, "start_norm"),
+    ],
+)
+def test_norm_trajectory_rejects_bad_arguments_naming_them(kwargs, name):
+    arguments = {
+        "steps": 10,
+        "learning_rate": 0.1,
+        "weight_decay": 0.1,
+        "gradient_norm": 5.0,
+        "start_norm": 2.0,
+        **kwargs,
+    }
+    with pytest.raises(ValueError, match=f"`{name}`.*Received: {name}="):
+        scale.norm_trajectory(**arguments)
+
+
+@pytest.mark.parametrize(
+    "args, name",
+    [
+        ((0.1, 0.0, 5.0), "weight_decay"),
+        ((0.5, 3.0, 5.0), "weight_decay"),
+        ((0.1, 0.1, -1.0), "gradient_norm"),
+    ],
+)
+def test_equilibrium_norm_rejects_bad_arguments_naming_them(args, name):
+    with pytest.raises(ValueError, match=f"`{name}`.*Received: {name}="):
+        scale.equilibrium_norm(*args)
+
+
 def test_parametrization_rules_are_tensor_programs_v_table_8_relative_to_the_base_width():
     mup = scale.parametrization_rules(512, 32, "mup")
     sp = scale.parametrization_rules(512, 32, "sp")
