@@ -5,6 +5,7 @@
 from lrlab.explorers.bowl_2d import BowlExplorer2D
 from lrlab.explorers.descent_1d import DescentExplorer1D
 from lrlab.explorers.edge_of_stability import EdgeOfStabilityExplorer
+from lrlab.explorers.norm_equilibrium import NormEquilibriumExplorer
 from lrlab.explorers.range_test import RangeTestExplorer
 from lrlab.explorers.schedule import ScheduleExplorer
 
@@ -14,4 +15,5 @@ __all__ = [
     "ScheduleExplorer",
     "RangeTestExplorer",
     "EdgeOfStabilityExplorer",
+    "NormEquilibriumExplorer",
 ]
