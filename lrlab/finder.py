@@ -390,7 +390,8 @@ def resmoothed(run, smoothing, divergence_factor=4.0):
 
     The raw losses are smoothed with `smooth_recorded`, cut where the stop rule fires, and
     returned as a `RangeTestResult`, `stopped_early` set when the cut came before the last step.
-    This is what `widgets.RangeTestExplorer` shows; NumPy only, so it takes milliseconds.
+    NumPy only, so it takes milliseconds; `widgets.RangeTestExplorer` computes the same in the
+    page, in JavaScript (tests/test_explorer_range_test.py checks the two are equal).
 
     >>> raw = RangeTestResult(np.geomspace(1e-3, 1.0, 4), [2.0, 1.0, 100.0, 1.0])
     >>> resmoothed(raw, 0.0)

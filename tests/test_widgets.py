@@ -6,11 +6,10 @@ import re
 import numpy as np
 import pytest
 
-from lrlab import codegen, finder, landscapes, widgets
+from lrlab import codegen, landscapes, widgets
 from lrlab.explorers.figure import _lr_slider
 from lrlab.widgets import (
     BowlExplorer2D,
-    RangeTestExplorer,
     ScheduleExplorer,
 )
 
@@ -139,130 +138,6 @@ def test_bowl_slider_spans_both_sides_of_the_limit(bowl):
 def test_bowl_rejects_wrong_number_of_curvatures():
     with pytest.raises(ValueError, match="curvatures"):
         BowlExplorer2D(curvatures=(1.0, 2.0, 3.0))
-
-
-# ---- RangeTestExplorer (lesson 04) ---------------------------------------------------------------
-
-RANGE_TEST_RANGES = [(1e-5, 10.0), (1e-2, 10.0), (1e-5, 0.1)]
-RANGE_TEST_STEPS = [25, 50, 100]
-
-
-def _synthetic_runs():
-    runs = {}
-    for low, high in RANGE_TEST_RANGES:
-        for n in RANGE_TEST_STEPS:
-            lrs = np.geomspace(low, high, n)
-            u = np.log10(lrs)
-            raw = 2.3 - 2.0 / (1 + np.exp(-(u + 1.3) / 0.25)) + 0.3 * np.exp((u - 0.2) / 0.15)
-            raw = raw * (1 + 0.05 * np.random.default_rng(n).standard_normal(n))
-            runs[(low, high, n)] = finder.RangeTestResult(lrs, raw)
-    return runs
-
-
-@pytest.fixture
-def range_explorer():
-    return RangeTestExplorer(_synthetic_runs(), smoothing=0.9, method="valley")
-
-
-def test_range_explorer_defaults_widest_range_and_middle_steps(range_explorer):
-    assert (
-        range_explorer.values["lr_range"] == (1e-5, 10.0) and range_explorer.values["steps"] == 50
-    )
-    assert range_explorer.result.stopped_early  # the synthetic curve blows up near lr = 1
-    assert "stopped early" in range_explorer.status.value
-
-
-def test_range_explorer_smoothing_moves_the_curve_and_the_picture(range_explorer):
-    run = range_explorer.runs[(1e-5, 10.0, 50)]
-    before_y, before_png = range_explorer.smooth_line.get_ydata().copy(), range_explorer.image.value
-    range_explorer.controls["smoothing"].value = 0.0
-    n = len(range_explorer.result)
-    np.testing.assert_array_equal(
-        range_explorer.smooth_line.get_ydata(), run.raw_losses[:n]
-    )  # rho 0: raw
-    assert not np.array_equal(range_explorer.smooth_line.get_ydata()[: len(before_y)], before_y[:n])
-    assert range_explorer.image.value != before_png
-    assert "ρ = 0.00" in range_explorer.status.value
-
-
-def test_range_explorer_steps_and_range_select_the_matching_run(range_explorer):
-    range_explorer.controls["smoothing"].value = 0.5
-    range_explorer.controls["steps"].value = 100
-    run = range_explorer.runs[(1e-5, 10.0, 100)]
-    np.testing.assert_array_equal(
-        range_explorer.raw_line.get_xdata(), run.lrs[: len(range_explorer.result)]
-    )
-    range_explorer.controls["lr_range"].value = (1e-5, 0.1)  # never reaches the blow-up
-    assert not range_explorer.result.stopped_early and len(range_explorer.result) == 100
-    assert len(range_explorer.stop_mark.get_xdata()) == 0
-    assert "ran all 100 steps" in range_explorer.status.value
-    assert "4 decades (25 per decade)" in range_explorer.status.value
-
-
-@pytest.mark.parametrize("method", finder.SUGGESTION_METHODS)
-def test_range_explorer_suggestion_line_matches_the_finders_rule(range_explorer, method):
-    range_explorer.controls["method"].value = method
-    expected = range_explorer.result.suggestion(method)
-    assert range_explorer.suggested == expected
-    assert list(range_explorer.pick_line.get_xdata()) == [expected, expected]
-    assert f"lr = {expected:.3g}" in range_explorer.status.value
-
-
-def test_range_explorer_stop_mark_is_drawn_inside_the_axes_when_the_test_stops_early(
-    range_explorer,
-):
-    for smoothing in (0.0, 0.5, 0.9):
-        range_explorer.controls["smoothing"].value = smoothing
-        assert (
-            range_explorer.result.stopped_early and "stopped early" in range_explorer.status.value
-        )
-        (x,), (y,) = range_explorer.stop_mark.get_data()
-        low, high = range_explorer.ax.get_ylim()
-        assert x == range_explorer.result.lrs[-1]  # at the LR where the test stopped
-        assert (
-            low < y < high
-        )  # the stopping loss (> 4x the best) is above the axes: drawn at the top edge
-        assert range_explorer.stop_mark.get_visible()
-    range_explorer.controls["lr_range"].value = (1e-5, 0.1)  # never blows up: no mark
-    assert not range_explorer.result.stopped_early and not range_explorer.stop_mark.get_visible()
-
-
-def test_range_explorer_rule_buttons_are_wide_enough_for_their_labels(range_explorer):
-    buttons = range_explorer.controls["method"]
-    width = int(buttons.style.button_width.removesuffix("px"))
-    longest = max(len(str(label)) for label in buttons.options)
-    # JupyterLab's 13 px font: about 8 px a character, plus 2 x 12 px of padding ("minimum/10" was cut at 90 px).
-    assert width >= 8 * longest + 24, (width, longest)
-
-
-def test_range_explorer_status_describes_the_picture_in_words(range_explorer):
-    result, status = range_explorer.result, range_explorer.status.value
-    bottom = int(np.nanargmin(result.losses))
-    assert f"starts at {result.losses[0]:.3g}" in status
-    assert f"lowest, {result.losses[bottom]:.3g}, at lr = {result.lrs[bottom]:.3g}" in status
-    assert "blows up" in status and f"lr = {result.lrs[-1]:.3g}, marked ×" in status
-    range_explorer.controls["lr_range"].value = (1e-5, 0.1)
-    assert (
-        "without blowing up" in range_explorer.status.value
-        and "blows up" not in range_explorer.status.value
-    )
-
-
-def test_range_explorer_too_short_a_curve_gives_no_suggestion():
-    lrs = np.geomspace(1e-3, 10, 6)
-    raw = np.array([2.0, 50.0, 50.0, 50.0, 50.0, 50.0])  # blows up at step 1: 2 losses, 3 needed
-    explorer = RangeTestExplorer({(1e-3, 10.0, 6): finder.RangeTestResult(lrs, raw)}, smoothing=0.0)
-    assert explorer.suggested is None and not explorer.pick_line.get_visible()
-    assert "too few finite losses" in explorer.status.value
-
-
-def test_range_explorer_refuses_bad_runs():
-    with pytest.raises(ValueError, match="runs"):
-        RangeTestExplorer({})
-    runs = _synthetic_runs()
-    del runs[(1e-2, 10.0, 50)]
-    with pytest.raises(ValueError, match=r"missing \[\(0.01, 10.0, 50\)\]"):
-        RangeTestExplorer(runs)
 
 
 # ---- ScheduleExplorer (lesson 05) ----------------------------------------------------------------
