@@ -6,11 +6,10 @@ import re
 import numpy as np
 import pytest
 
-from lrlab import codegen, landscapes, widgets
+from lrlab import landscapes, widgets
 from lrlab.explorers.figure import _lr_slider
 from lrlab.widgets import (
     BowlExplorer2D,
-    ScheduleExplorer,
 )
 
 # ---- BowlExplorer2D (lesson 03) ------------------------------------------------------------------
@@ -138,70 +137,6 @@ def test_bowl_slider_spans_both_sides_of_the_limit(bowl):
 def test_bowl_rejects_wrong_number_of_curvatures():
     with pytest.raises(ValueError, match="curvatures"):
         BowlExplorer2D(curvatures=(1.0, 2.0, 3.0))
-
-
-# ---- ScheduleExplorer (lesson 05) ----------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def schedule_explorer():
-    return ScheduleExplorer(schedule="exponential_decay", epochs=12, steps_per_epoch=15)
-
-
-def _exec_code(code):
-    namespace = {}
-    exec(code, namespace)
-    return namespace["learning_rate"]
-
-
-@pytest.mark.parametrize("name", sorted(codegen.SCHEDULES))
-def test_schedule_explorer_code_reproduces_plotted_curve(schedule_explorer, name):
-    before_code, before_image = schedule_explorer.code, schedule_explorer.image.value
-    schedule_explorer.controls["schedule"].value = name
-    if (
-        name == schedule_explorer.controls["schedule"].options[0][1]
-        and before_code == schedule_explorer.code
-    ):
-        schedule_explorer.controls["initial_lr"].value = 0.05
-    plotted = np.asarray(schedule_explorer.step_line.get_ydata())
-    steps = np.arange(len(plotted))
-    np.testing.assert_allclose(
-        plotted, codegen.numpy_curve(schedule_explorer.name, steps, **schedule_explorer.params)
-    )
-    got = codegen.keras_values(_exec_code(schedule_explorer.code), steps)
-    np.testing.assert_allclose(got, plotted, rtol=1e-6, atol=1e-6 * plotted.max())
-    assert schedule_explorer.code != before_code and schedule_explorer.image.value != before_image
-    assert "matches" in schedule_explorer.status.value and schedule_explorer.error < 1e-6
-    np.testing.assert_allclose(schedule_explorer.epoch_line.get_ydata(), plotted[::15])
-
-
-def test_schedule_explorer_controls_change_curve_code_and_status(schedule_explorer):
-    schedule_explorer.controls["schedule"].value = "time_based_decay"
-    schedule_explorer.controls["per"].value = "step"
-    smooth, code, status = (
-        np.array(schedule_explorer.step_line.get_ydata()),
-        schedule_explorer.code,
-        schedule_explorer.status.value,
-    )
-    schedule_explorer.controls["per"].value = "epoch"
-    stairs = np.array(schedule_explorer.step_line.get_ydata())
-    assert (
-        "staircase=True" in schedule_explorer.code
-        and "staircase" not in code
-        and schedule_explorer.status.value != status
-    )
-    assert stairs[14] == stairs[0] and smooth[14] < smooth[0]
-    schedule_explorer.controls["steps_per_epoch"].value = 30
-    assert (
-        len(schedule_explorer.step_line.get_ydata()) == 12 * 30
-        and "decay_steps=30" in schedule_explorer.code
-    )
-    schedule_explorer.controls["decay_rate"].value = 0.1
-    assert "decay_rate=0.1" in schedule_explorer.code
-    assert (
-        schedule_explorer.controls["factor"].disabled
-        and not schedule_explorer.controls["decay_rate"].disabled
-    )
 
 
 def test_all_lists_every_public_name_and_nothing_else():

@@ -1,10 +1,12 @@
-"""Lesson 05's explorer: a Keras schedule, its curve and the Keras code that builds it."""
+"""Lesson 05's explorer: a Keras schedule, its curve and the Keras code that builds it (the page
+computes both)."""
 
-import ipywidgets as widgets
 import numpy as np
-from matplotlib.figure import Figure
+import traitlets
 
-from lrlab.explorers.figure import Explorer, _lr_slider
+from lrlab import _validation as check
+from lrlab import codegen
+from lrlab.explorers import Explorer
 
 
 def _sig3(value):
@@ -12,18 +14,27 @@ def _sig3(value):
     return float(f"{value:.3g}")
 
 
-class ScheduleExplorer(Explorer):
+class ScheduleExplorer(Explorer, module="schedule.js"):
     """Pick a Keras schedule and its parameters; see its LR per step and per epoch, and the
     exact Keras code that builds it (lesson 05).
 
-    The curve is `lrlab.codegen.numpy_curve`; the code is `lrlab.codegen.keras_code`, executed
-    on every refresh and compared with the plotted curve, so what the status line shows is
-    verified. Controls a schedule does not use are disabled. Needs Keras (already imported
-    by the lesson); everything else is NumPy.
+    The page computes the curve as `lrlab.codegen.numpy_curve` does and writes the code as
+    `lrlab.codegen.keras_code` does, for the parameters `schedule_params` gives; it cannot run
+    Keras, so the course's tests check, for every schedule and control, that the page's curve
+    and code equal lrlab's and that Keras running that code gives the curve. Controls a schedule
+    does not use are disabled.
 
-    Attributes after each refresh: `name`, `params`, `code`, `steps`, `curve` (LR per step),
-    `epoch_lrs` (LR of each epoch's first step), `error` (max |Keras - NumPy| / peak LR over
-    `checked_steps`).
+    Python reads the current settings as traits (`explorer.initial_lr`, synced from the page in
+    a live kernel) and, from them, `name`, `params`, `code`, `steps`, `curve` (LR per step) and
+    `epoch_lrs` (LR of each epoch's first step), computed by `lrlab.codegen`.
+
+    Args:
+        schedule: the schedule shown first, one of `LABELS`' keys.
+        epochs: the epochs drawn, an int >= 1.
+        steps_per_epoch: the optimizer steps per epoch shown first, an int in [1, 100].
+
+    Raises:
+        ValueError: naming the argument and the value received.
     """
 
     LABELS = {
@@ -47,76 +58,59 @@ class ScheduleExplorer(Explorer):
         "cosine_decay_restarts": {"initial_lr", "factor", "step_size", "final_fraction"},
     }
 
-    def __init__(self, schedule="exponential_decay", epochs=20, steps_per_epoch=20):
-        from lrlab import codegen
+    SETTINGS = (
+        "schedule",
+        "initial_lr",
+        "decay_rate",
+        "per",
+        "factor",
+        "step_size",
+        "final_fraction",
+        "warmup_epochs",
+        "steps_per_epoch",
+    )
 
-        self._codegen = codegen
-        self.epochs = epochs
-        wide = {"style": {"description_width": "initial"}, "layout": widgets.Layout(width="300px")}
-        controls = {
-            "schedule": widgets.Dropdown(
-                options=[(v, k) for k, v in self.LABELS.items()],
-                value=schedule,
-                description="schedule",
-                **wide,
-            ),
-            "initial_lr": _lr_slider(0.1, 1e-3, 1.0, "initial LR"),
-            "decay_rate": widgets.FloatLogSlider(
-                value=0.01,
-                base=10,
-                min=-4,
-                max=0,
-                step=0.05,
-                description="decay rate k",
-                readout_format=".3g",
-                **wide,
-            ),
-            "per": widgets.ToggleButtons(
-                options=["step", "epoch"],
-                value="step",
-                description="t counts",
-                style={"description_width": "initial", "button_width": "60px"},
-            ),
-            "factor": widgets.FloatSlider(
-                value=0.5, min=0.05, max=1.0, step=0.05, description="factor", **wide
-            ),
-            "step_size": widgets.IntSlider(
-                value=5, min=1, max=10, description="step size (epochs)", **wide
-            ),
-            "final_fraction": widgets.FloatLogSlider(
-                value=0.01,
-                base=10,
-                min=-3,
-                max=0,
-                step=0.1,
-                description="final LR / initial",
-                readout_format=".3g",
-                **wide,
-            ),
-            "warmup_epochs": widgets.IntSlider(
-                value=1, min=0, max=5, description="warm-up epochs", **wide
-            ),
-            "steps_per_epoch": widgets.IntSlider(
-                value=steps_per_epoch, min=1, max=100, description="steps per epoch", **wide
-            ),
-        }
-        figure = Figure(figsize=(8, 3.6), dpi=80, layout="constrained")
-        self.ax = figure.subplots()
-        (self.step_line,) = self.ax.plot([], [], lw=1.5, label="per step (schedule object)")
-        (self.epoch_line,) = self.ax.plot(
-            [], [], "o", ms=4, label="each epoch's first step (what history logs)"
+    # The data the page draws from: the schedules' names and labels, and the controls each uses.
+    labels = traitlets.List().tag(sync=True)
+    uses = traitlets.Dict().tag(sync=True)
+    epochs = traitlets.Int().tag(sync=True)
+    # The settings, as the controls show them.
+    schedule = traitlets.Unicode().tag(sync=True)
+    initial_lr = traitlets.Float(0.1).tag(sync=True)
+    decay_rate = traitlets.Float(0.01).tag(sync=True)
+    per = traitlets.Unicode("step").tag(sync=True)
+    factor = traitlets.Float(0.5).tag(sync=True)
+    step_size = traitlets.Int(5).tag(sync=True)
+    final_fraction = traitlets.Float(0.01).tag(sync=True)
+    warmup_epochs = traitlets.Int(1).tag(sync=True)
+    steps_per_epoch = traitlets.Int().tag(sync=True)
+
+    def __init__(self, schedule="exponential_decay", epochs=20, steps_per_epoch=20):
+        if schedule not in self.LABELS:
+            check.fail("schedule", f"must be one of {list(self.LABELS)}", schedule)
+        epochs = check.integer("epochs", epochs, minimum=1)
+        steps_per_epoch = check.integer("steps_per_epoch", steps_per_epoch, minimum=1)
+        if steps_per_epoch > 100:
+            check.fail("steps_per_epoch", "must be an integer in [1, 100]", steps_per_epoch)
+        super().__init__(
+            labels=[[key, text] for key, text in self.LABELS.items()],
+            uses={key: sorted(names) for key, names in self.USES.items()},
+            epochs=epochs,
+            schedule=schedule,
+            steps_per_epoch=steps_per_epoch,
+            # The warm-up leaves at least one epoch of cosine decay.
+            warmup_epochs=min(1, epochs - 1),
         )
-        self.moving = (self.step_line, self.epoch_line)
-        self.ax.set(
-            xlim=(0, epochs),
-            ylim=(1e-5, 2.0),
-            yscale="log",
-            xlabel="epoch (step / steps per epoch)",
-            ylabel="learning rate (log scale)",
-            title="Learning rate at every optimizer step",
-        )
-        self.ax.legend(loc="lower left")
-        super().__init__(controls, figure)
+
+    @traitlets.validate("warmup_epochs")
+    def _leave_an_epoch_of_decay(self, proposal):
+        if not 0 <= proposal.value < self.epochs:
+            check.fail(
+                "warmup_epochs",
+                f"must be an integer in [0, epochs - 1 = {self.epochs - 1}]",
+                proposal.value,
+            )
+        return proposal.value
 
     def schedule_params(
         self,
@@ -130,7 +124,7 @@ class ScheduleExplorer(Explorer):
         warmup_epochs,
         steps_per_epoch,
     ):
-        """(codegen name, params) for these control values."""
+        """(codegen name, params) for these control values (the page computes the same)."""
         lr, spe, n = _sig3(initial_lr), int(steps_per_epoch), self.epochs
         if schedule == "constant":
             return schedule, {"initial_learning_rate": lr}
@@ -179,37 +173,33 @@ class ScheduleExplorer(Explorer):
             "alpha": _sig3(final_fraction),
         }
 
-    def draw(self, **values):
-        import html
+    @property
+    def settings(self):
+        """The controls' values, by the names `schedule_params` takes."""
+        return {name: getattr(self, name) for name in self.SETTINGS}
 
-        codegen = self._codegen
-        for key, control in self.controls.items():
-            if key not in ("schedule", "steps_per_epoch"):
-                control.disabled = key not in self.USES[values["schedule"]]
-        self.name, self.params = self.schedule_params(**values)
-        spe = int(values["steps_per_epoch"])
-        self.steps = np.arange(self.epochs * spe)
-        self.curve = codegen.numpy_curve(self.name, self.steps, **self.params)
-        self.epoch_lrs = self.curve[::spe]
-        self.step_line.set_data(self.steps / spe, self.curve)
-        self.epoch_line.set_data(np.arange(self.epochs), self.epoch_lrs)
-        self.code = codegen.keras_code(self.name, **self.params)
-        learning_rate = codegen.build(self.name, **self.params)
-        self.checked_steps = self.steps
-        if self.params.get("warmup_target") is not None:
-            # CosineDecay with warm-up takes one scalar step per call: check the telling steps.
-            w = self.params["warmup_steps"]
-            picks = np.r_[
-                0, 1, w - 1, w, w + 1, self.steps[:: max(len(self.steps) // 10, 1)], self.steps[-1]
-            ]
-            self.checked_steps = np.unique(np.clip(picks, 0, self.steps[-1]))
-        got = codegen.keras_values(learning_rate, self.checked_steps)
-        expected = self.curve[self.checked_steps]
-        self.error = float(np.max(np.abs(got - expected)) / (np.max(np.abs(expected)) or 1.0))
-        verdict = "matches" if self.error <= 1e-6 else "<b>does not match</b>"
-        return (
-            f"<b>{self.LABELS[self.name]}</b>: LR {self.curve[0]:.3g} at step 0, {self.curve[-1]:.3g} at the "
-            f"last step ({len(self.steps)} steps = {self.epochs} epochs × {spe}). This Keras code was run and "
-            f"{verdict} the curve at {len(self.checked_steps)} steps (max error {self.error:.1e} of the peak LR):"
-            f"<pre>{html.escape(self.code)}</pre>"
-        )
+    @property
+    def name(self):
+        return self.schedule_params(**self.settings)[0]
+
+    @property
+    def params(self):
+        return self.schedule_params(**self.settings)[1]
+
+    @property
+    def code(self):
+        """The Keras code the page shows for the current settings (`lrlab.codegen.keras_code`)."""
+        return codegen.keras_code(self.name, **self.params)
+
+    @property
+    def steps(self):
+        return np.arange(self.epochs * self.steps_per_epoch)
+
+    @property
+    def curve(self):
+        """The LR at every step, as the page draws it (`lrlab.codegen.numpy_curve`)."""
+        return codegen.numpy_curve(self.name, self.steps, **self.params)
+
+    @property
+    def epoch_lrs(self):
+        return self.curve[:: self.steps_per_epoch]
