@@ -256,3 +256,46 @@ function legend(svg, x, y, entries) {
   });
   return g;
 }
+
+// ---- Python's rounding of exact ties -------------------------------------------------------------
+
+// toFixed and toExponential round a number exactly halfway (10.25 to 3 digits, 2.5 to 0 decimals)
+// away from zero; Python's format() rounds it to the even digit ("10.2", "2"). These two are
+// formatG and formatF with Python's text for such ties too (the same text as theirs otherwise).
+function formatGExact(value, digits = 6) {
+  if (!Number.isFinite(value) || value === 0) return formatG(value, digits);
+  const decimals = digits - 1 - Number(value.toExponential().split("e")[1]);
+  const kept = tieKeptTowardZero(value, decimals);
+  // `kept` has `digits` significant digits, which the nearest double gives back exactly.
+  return formatG(kept === null ? value : Math.sign(value) * Number(`${kept}e${-decimals}`), digits);
+}
+
+function formatFExact(value, decimals, plus = false) {
+  const kept = Number.isFinite(value) ? tieKeptTowardZero(value, decimals) : null;
+  if (kept === null) return formatF(value, decimals, plus);
+  const text = kept.toString().padStart(decimals + 1, "0");
+  const sign = value < 0 ? "-" : plus ? "+" : "";
+  return sign + (decimals ? `${text.slice(0, -decimals)}.${text.slice(-decimals)}` : text);
+}
+
+// Where `value` is exactly halfway between two numbers of `decimals` decimals (negative: tens,
+// hundreds) and Python keeps the one nearer zero (it ends in an even digit): that one's digits, as
+// a BigInt count of 10^-decimals. Otherwise null. Exact: the double is read as mantissa·2^power.
+function tieKeptTowardZero(value, decimals) {
+  const view = new DataView(new ArrayBuffer(8));
+  view.setFloat64(0, Math.abs(value));
+  const bits = view.getBigUint64(0);
+  const biased = Number(bits >> 52n);
+  const fraction = bits & ((1n << 52n) - 1n);
+  const [mantissa, power] = biased === 0 ? [fraction, -1074] : [fraction | (1n << 52n), biased - 1075];
+  const shift = decimals + 1; // |value|·10^shift = mantissa·2^power·10^shift: a tie if it is ...5
+  if (value === 0 || -power > shift + 53) return null; // too many binary places to be a tie
+  let [num, den] = [mantissa, 1n];
+  if (power >= 0) num <<= BigInt(power);
+  else den <<= BigInt(-power);
+  if (shift >= 0) num *= 10n ** BigInt(shift);
+  else den *= 10n ** BigInt(-shift);
+  if (num % den !== 0n) return null;
+  const scaled = num / den;
+  return scaled % 10n === 5n && (scaled / 10n) % 2n === 0n ? scaled / 10n : null;
+}
