@@ -50,6 +50,7 @@ function element(tag, attributes = {}, ...children) {
 }
 
 let controlCount = 0;
+const CONTROL_KEYS = new Set(["ArrowLeft", "ArrowRight", "ArrowUp", "ArrowDown", "Home", "End", "PageUp", "PageDown", " ", "Enter"]);
 
 // A slider on a model's trait: its label is its accessible name, `aria-valuetext` says the value in
 // the units a student reads, and it writes the model as it moves (no kernel needed to redraw).
@@ -131,7 +132,14 @@ function frame(el, controls, { width, height, label }) {
   svg.setAttribute("role", "img");
   svg.setAttribute("aria-label", label);
   const status = element("div", { class: "lrlab-status", "aria-live": "polite" });
-  const root = element("div", { class: "lrlab-explorer" }, element("div", { class: "lrlab-controls" }, ...controls), svg, status);
+  // JupyterLab's command-mode shortcuts (arrows select cells, A, B, D D...) match any focused element
+  // that is not a text field: the keys a control itself uses stop at it, so an arrow moves the
+  // focused slider; the others (Escape, Ctrl+S) still reach the notebook.
+  const row = element("div", { class: "lrlab-controls" }, ...controls);
+  row.addEventListener("keydown", (event) => {
+    if (!event.ctrlKey && !event.metaKey && !event.altKey && CONTROL_KEYS.has(event.key)) event.stopPropagation();
+  });
+  const root = element("div", { class: "lrlab-explorer" }, row, svg, status);
   el.replaceChildren(root);
   return {
     svg,
