@@ -1,14 +1,14 @@
 """Measure the course's speed budgets and print them as a table.
 
-    .venv/bin/python benchmarks/course_runtime.py                 # notebooks, import, widgets
+    .venv/bin/python benchmarks/course_runtime.py                 # notebooks, import
     .venv/bin/python benchmarks/course_runtime.py --fresh-clone   # also `make test` on a fresh clone
 
-Budgets (COURSE.md): each notebook <= 45 s, whole course (every lesson, 00-10) <= 215 s, widget update <= 100 ms
-median, `import lrlab` < 0.5 s, fresh-clone `make test` (install included) <= 15 min.
+Budgets (COURSE.md): each notebook <= 45 s, whole course (every lesson, 00-10) <= 215 s, `import lrlab`
+< 0.5 s, fresh-clone `make test` (install included) <= 15 min. The explorers redraw in the page:
+benchmarks/explorers.py times them in Chromium.
 Notebooks run on scratch copies, so the committed outputs are untouched.
 """
 
-import inspect
 import os
 import pathlib
 import statistics
@@ -48,89 +48,6 @@ def notebook_times():
     ]
 
 
-def widget_latencies(moves=20):
-    """[(explorer, median s, worst s)]: every control of every explorer moved `moves` times."""
-    from lrlab import widgets
-
-    rows = []
-    for name, cls in inspect.getmembers(widgets, inspect.isclass):
-        if (
-            not issubclass(cls, widgets.Explorer)
-            or cls is widgets.Explorer
-            or cls.__module__ != widgets.__name__
-        ):
-            continue
-        explorer = cls(**_arguments_for(cls))
-        explorer.latencies.clear()
-        for control in explorer.controls.values():
-            values = _values_of(control, moves)
-            for value in values:
-                control.value = value
-        if explorer.latencies:
-            rows.append((name, statistics.median(explorer.latencies), max(explorer.latencies)))
-    return rows
-
-
-def _arguments_for(cls):
-    """Constructor arguments: defaults, except the recorded runs the replaying explorers need."""
-    if cls.__name__ == "EdgeOfStabilityExplorer":
-        return {"runs": _gradient_descent_runs()}
-    if cls.__name__ != "RangeTestExplorer":
-        return {}
-    import keras
-
-    from lrlab import data, finder, models
-
-    (x, y), _ = data.load_digits()
-    model = models.digits_mlp(optimizer=keras.optimizers.SGD(learning_rate=0.01))
-    runs = finder.range_test_runs(model, x, y, ranges=[(1e-5, 10.0), (1e-3, 1.0)], steps=[50, 100])
-    return {"runs": runs}
-
-
-def _gradient_descent_runs(steps=60):
-    """Two short full-batch runs like lesson 09's (a smaller model, fewer steps): what the explorer replays."""
-    import keras
-    import numpy as np
-
-    from lrlab import data, sharpness
-
-    (x, y), _ = data.load_digits()
-    runs = []
-    for lr in (0.4, 1.0):
-        keras.utils.set_random_seed(0)
-        model = keras.Sequential(
-            [keras.Input((64,)), keras.layers.Dense(16, activation="gelu"), keras.layers.Dense(10)]
-        )
-        runs.append(
-            sharpness.full_batch_gradient_descent(
-                model,
-                "mse",
-                x,
-                np.eye(10, dtype="float32")[y],
-                learning_rate=lr,
-                steps=steps,
-                measure_every=10,
-            )
-        )
-    return runs
-
-
-def _values_of(control, n):
-    import numpy as np
-
-    if hasattr(control, "options") and control.options:
-        options = [o[1] if isinstance(o, tuple) else o for o in control.options]
-        return [options[i % len(options)] for i in range(1, n + 1)]
-    if hasattr(control, "base"):  # FloatLogSlider: min/max are exponents
-        return list(control.base ** np.linspace(control.min, control.max, n))
-    if hasattr(control, "min") and hasattr(control, "max"):
-        values = np.linspace(control.min, control.max, n)
-        return [type(control.value)(v) for v in values]
-    if isinstance(control.value, bool):
-        return [i % 2 == 0 for i in range(n)]
-    return []
-
-
 def fresh_clone_test():
     """Seconds for `git clone` + `make test` (install included) in a scratch folder."""
     with tempfile.TemporaryDirectory() as scratch:
@@ -156,12 +73,6 @@ def main():
     print(
         f"{'import lrlab':<52} {seconds * 1000:>8.0f} ms  < 500 ms {'ok' if seconds < 0.5 else 'MISSED'}"
     )
-    for name, median, worst in widget_latencies():
-        ok = "ok" if median <= 0.1 else "MISSED"
-        print(
-            f"{'widget ' + name + ' (median / worst)':<52} "
-            f"{median * 1000:>5.0f}/{worst * 1000:<4.0f}ms  <= 100 ms median {ok}"
-        )
     total, peaks = 0.0, []
     for name, seconds, problems, peak_mb in notebook_times():
         total += seconds
