@@ -110,6 +110,11 @@ def on_builder_inited(app):
 
 def on_build_finished(app, exception):
     if exception is None and app.builder.format == "html":
+        # The theme's FontAwesome script (1.5 MB, on every page) only redraws as SVG the icons
+        # its stylesheet already draws with the icon fonts it ships: a page is 40% lighter without.
+        fontawesome = pathlib.Path(app.outdir) / "_static" / "scripts" / "fontawesome.js"
+        if fontawesome.is_file():
+            fontawesome.write_text("// The icons come from the theme's stylesheet and fonts.\n")
         first = f"{app.config.root_doc}.html"
         (pathlib.Path(app.outdir) / "index.html").write_text(
             '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">\n'
