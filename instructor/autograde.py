@@ -95,12 +95,9 @@ def lesson_exercises(path):
 def source_notebook(path):
     """nbgrader's source version of the lesson at `path`: reference answers in, outputs out."""
     nb = json.loads(pathlib.Path(path).read_text(encoding="utf-8"))
-    previous = None
     for cell in nb["cells"]:
         meta = cell.get("metadata", {})
-        exercise_id = grading.cell_exercise(cell)
-        checked = grading.cell_checks(cell) or cells.check_cell_of(cell, previous)
-        previous = exercise_id or previous
+        exercise_id, checked = grading.cell_exercise(cell), grading.cell_checks(cell)
         if exercise_id:
             cell["source"] = cells.nbgrader_source(exercise_id)
             meta["nbgrader"] = cells.exercise_metadata(exercise_id)
@@ -184,14 +181,18 @@ def lesson_plans(course):
     return plans
 
 
+def _students(submissions):
+    return sorted(p.name for p in submissions.iterdir() if p.is_dir() and p.name[0] != ".")
+
+
 def jobs(submissions, course=COURSE):
     """[(student, lesson)]: one per hand-in folder of a released lesson, in order."""
     submissions, lessons = pathlib.Path(submissions), lesson_plans(course)
-    students = sorted(
-        p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith(".")
-    )
     return [
-        (s, lesson) for s in students for lesson in lessons if (submissions / s / lesson).is_dir()
+        (s, lesson)
+        for s in _students(submissions)
+        for lesson in lessons
+        if (submissions / s / lesson).is_dir()
     ]
 
 
@@ -376,16 +377,13 @@ def record(submissions, results, course=COURSE, csv=None):
     autograded notebook and feedback, and export the CSV (see the module docstring)."""
     course, submissions = pathlib.Path(course).resolve(), pathlib.Path(submissions).resolve()
     config = _config(course)
-    students = sorted(
-        p.name for p in submissions.iterdir() if p.is_dir() and not p.name.startswith(".")
-    )
     with tempfile.TemporaryDirectory(prefix="lrlab-record-") as scratch:
         private = pathlib.Path(scratch)
         for r in results:
             _copy_regular_files(
                 submissions / r["student"] / r["lesson"], private / r["student"] / r["lesson"]
             )
-        _record(course, config, results, students, private)
+        _record(course, config, results, _students(submissions), private)
         for r in results:  # nbgrader's autograded/ folder, which its feedback and formgrader read
             folder = course / "autograded" / r["student"] / r["lesson"]
             shutil.rmtree(folder, ignore_errors=True)

@@ -32,7 +32,7 @@ __all__ = ["exercise_sources", "setup_sources", "grade_notebook", "SECONDS_PER_E
 
 CELL_SECONDS = 30.0  # to run one cell in the sandbox (a lesson's cells take a second or two)
 SECONDS_PER_EXERCISE = 60.0  # wall time in the sandbox, per exercise, on top of its start
-START_SECONDS = 120.0  # the sandbox's start and the lesson's setup cells (TensorFlow's import)
+START_SECONDS = 120.0  # the sandbox's start, the setup cells, TensorFlow's import if a cell uses it
 MAX_REPLY_BYTES = 8 * 1024**2
 # Hand-ins are graded on threads; what runs here (recording a checker's calls, a probe's judge,
 # which may train a Keras model) runs one at a time.
@@ -49,7 +49,7 @@ def setup_sources(cells):
     """The code cells under the lesson's "## Setup" heading (imports, `lrlab.setup()`)."""
     sources, inside = [], False
     for cell in cells:
-        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        source = grading.cell_source(cell)
         if cell["cell_type"] == "markdown" and source.lstrip().startswith("#"):
             inside = source.lstrip().splitlines()[0].strip("# ").lower() == "setup"
         elif inside and cell["cell_type"] == "code":
@@ -57,29 +57,20 @@ def setup_sources(cells):
     return sources
 
 
-def _is_function_exercise(spec):
-    return not spec.observed
-
-
 @functools.cache
 def _plan(exercise_id):
     """The calls a function exercise's visible and hidden checkers make (against the reference)."""
+    reference, hidden_verify = solutions.reference(exercise_id), hidden.hidden_verify(exercise_id)
     with _LOCK:
-        return _record_plan(exercise_id)
-
-
-def _record_plan(exercise_id):
-    spec, reference = EXERCISES[exercise_id], solutions.reference(exercise_id)
-    hidden_verify = hidden.hidden_verify(exercise_id)
-    visible = remote.record_calls(spec.verify, reference)
-    secret = remote.record_calls(hidden_verify, reference) if hidden_verify else []
+        visible = remote.record_calls(EXERCISES[exercise_id].verify, reference)
+        secret = remote.record_calls(hidden_verify, reference) if hidden_verify else []
     return visible, secret, hidden_verify
 
 
 def _request(setup, sources, probes):
     calls = {}
     for exercise_id in sources:
-        if _is_function_exercise(EXERCISES[exercise_id]):
+        if not EXERCISES[exercise_id].observed:
             visible, secret, _ = _plan(exercise_id)
             calls[exercise_id] = [remote.encode(list(args)) for args in visible + secret]
     return {

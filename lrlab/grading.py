@@ -24,6 +24,7 @@ __all__ = [
     "cell_checks",
     "cell_source",
     "exercise_cells",
+    "cell_failure",
     "run_cell",
     "grade",
     "main",
@@ -77,22 +78,28 @@ def exercise_cells(notebook):
     return [(cell_exercise(c), cell_source(c)) for c in cells if cell_exercise(c)]
 
 
-def run_cell(exercise_id, source, judge=None):
-    """Execute one exercise cell on its own; return the CheckResult for what it defines.
+def cell_failure(source, filename, namespace, seconds=30.0):
+    """Run a cell's `source` in `namespace` within `seconds`: None, or what went wrong (a verdict).
 
-    `judge(exercise_id, answer)` gives the verdict on what the cell defines; by default
-    `lrlab.exercises.check` (the autograder passes one that adds its hidden cases).
+    The source stays findable under `filename`, as IPython keeps a cell's: TensorFlow's AutoGraph
+    reads the source of a schedule's __call__ to compile it, and warns when it cannot.
     """
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    try:
+        exercises.run_with_timeout(exec, (compile(source, filename, "exec"), namespace), seconds)
+    except SyntaxError as error:
+        return f"the cell has a SyntaxError on line {error.lineno}: {error.msg}."
+    except exercises.TimedOut:
+        return f"the cell did not finish running within {seconds:g} s."
+    except (Exception, exercises.ShortcutUsed) as error:  # ShortcutUsed is a BaseException
+        return f"the cell raised {exercises.error_text(error)}."
+    return None
+
+
+def run_cell(exercise_id, source):
+    """Execute one exercise cell on its own; return the CheckResult for what it defines."""
     spec = exercises.EXERCISES[exercise_id]
     namespace = {"__name__": "__exercise__"}
-
-    def failed(message):
-        return exercises.CheckResult(exercise_id, exercises.FAILED, message)
-
-    filename = f"<exercise {exercise_id}>"
-    # Keep the cell's source findable, as IPython does for a cell: TensorFlow's AutoGraph reads
-    # the source of a schedule's __call__ to compile it, and warns when it cannot.
-    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
     if "keras" in source or "tensorflow" in source:
         # TensorFlow's first import (5 s, several times that on a busy machine) is not the
         # student's time: pay it before the cell's 30 s start.
@@ -100,18 +107,12 @@ def run_cell(exercise_id, source, judge=None):
 
         quiet_tensorflow()
         import keras  # noqa: F401
-    try:
-        code = compile(source, filename, "exec")
-        exercises.run_with_timeout(exec, (code, namespace), 30)
-    except SyntaxError as error:
-        return failed(f"the cell has a SyntaxError on line {error.lineno}: {error.msg}.")
-    except exercises.TimedOut:
-        return failed("the cell did not finish running within 30 s.")
-    except Exception as error:
-        return failed(f"the cell raised {exercises.error_text(error)}.")
-    if spec.name not in namespace:
-        return failed(f"the cell no longer defines `{spec.name}`.")
-    result = (judge or exercises.check)(exercise_id, namespace[spec.name])
+    problem = cell_failure(source, f"<exercise {exercise_id}>", namespace)
+    if not problem and spec.name not in namespace:
+        problem = f"the cell no longer defines `{spec.name}`."
+    if problem:
+        return exercises.CheckResult(exercise_id, exercises.FAILED, problem)
+    result = exercises.check(exercise_id, namespace[spec.name])
     if result.status == exercises.NOT_ATTEMPTED:  # read in a terminal, not under the cell
         return exercises.CheckResult(exercise_id, result.status, NOT_ATTEMPTED_HERE)
     return result

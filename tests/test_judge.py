@@ -9,6 +9,8 @@ untouched stub) graded both ways with the same verdict.
 import json
 import math
 import pathlib
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -139,3 +141,78 @@ def test_every_exercise_cell_gets_the_same_verdict_in_the_notebook_and_in_class_
         if answer is cells.student_source:
             notebook = _notebook_verdict(after_setup, answer(exercise_id), exercise_id)
             assert notebook.status == verdict.status, exercise_id
+
+
+# In the sandbox, Keras and TensorFlow load on first use, not when a setup cell imports them
+# (lrlab.exercises.runner): lesson 01's NumPy exercise is graded without their 5 s start. An answer
+# that uses `keras` or `tf` from the setup cells still gets the notebook's verdict, and one that
+# calls an off object they hold is told so, both ways.
+_ADAM_BY_KERAS = """def adam_steps(gradients, learning_rate):
+    w = keras.Variable(0.0)
+    optimizer = keras.optimizers.Adam(learning_rate)
+    changes = []
+    for g in gradients:
+        before = float(w.numpy())
+        optimizer.apply_gradients([(tf.constant(g, dtype="float32"), w)])
+        changes.append(float(w.numpy()) - before)
+    return np.array(changes)
+"""
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "source",
+    [
+        cells.solution_source("adam_steps").replace(
+            "return np.array(changes)", "return keras.ops.convert_to_numpy(tf.constant(changes))"
+        ),
+        _ADAM_BY_KERAS,
+    ],
+    ids=["keras and tf in the answer", "an off Keras object"],
+)
+def test_an_answer_using_keras_from_the_setup_cells_gets_the_notebooks_verdict(
+    source, sandbox_works
+):
+    nb = json.loads(LESSONS[1].read_text())
+    setup = judge.setup_sources(nb["cells"])
+    cell = {
+        "cell_type": "code",
+        "metadata": {"lrlab": {"exercise": "adam_steps"}},
+        "source": source,
+    }
+    graded = judge.grade_notebook([cell], setup, ["adam_steps"])["adam_steps"]
+    after_setup = {}
+    for setup_cell in setup:
+        exec(setup_cell, after_setup)
+    notebook = _notebook_verdict(after_setup, source, "adam_steps")
+    assert (graded.status, graded.message) == (notebook.status, notebook.message)
+    assert graded.passed == (source is not _ADAM_BY_KERAS), graded.message
+
+
+_SEEDED = """
+import json, random, sys
+import numpy as np
+from lrlab.exercises import framework, runner
+if sys.argv[1] == "deferred":
+    runner._defer()
+namespace = {}
+exec("import lrlab\\nlrlab.setup(seed=3)\\nimport keras\\nimport tensorflow as tf", namespace)
+deferred = sorted(framework.DEFERRED)
+draws = [random.random(), float(np.random.rand())]
+tf, keras = namespace["tf"], namespace["keras"]
+draws += [float(tf.random.uniform(())), float(keras.random.uniform(())), random.random()]
+print(json.dumps({"deferred": deferred, "draws": draws}))
+"""
+
+
+@pytest.mark.slow
+def test_keras_loaded_on_first_use_is_seeded_as_lrlab_setup_seeds_it():
+    def run(mode):
+        done = subprocess.run(
+            [sys.executable, "-c", _SEEDED, mode], capture_output=True, text=True, check=True
+        )
+        return json.loads(done.stdout.splitlines()[-1])
+
+    eager, deferred = run("eager"), run("deferred")
+    assert eager["deferred"] == [] and deferred["deferred"] == ["keras", "tensorflow"]
+    assert deferred["draws"] == eager["draws"]

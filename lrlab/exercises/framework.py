@@ -357,8 +357,13 @@ def _off_names(spec):
     names = spec.off + ((f"{reference}.{spec.name}",) if reference in sys.modules else ())
     # A name from a package nothing has imported (keras, for a NumPy exercise checked without
     # TensorFlow) is skipped, not imported: an answer that imports it in its first call meets it
-    # off from its next call on.
-    return tuple(name for name in names if name.partition(".")[0] in sys.modules)
+    # off from its next call on. One imported but not loaded yet (`DEFERRED`) is switched off
+    # when it loads.
+    return tuple(
+        name
+        for name in names
+        if name.partition(".")[0] in sys.modules and name.partition(".")[0] not in DEFERRED
+    )
 
 
 def _off_message(dotted, spec=None):
@@ -396,30 +401,44 @@ def _raiser(dotted):
 
 
 _MISSING = object()  # an attribute the class did not define itself
+_SWITCHED = None  # inside `_off_limits`: [(dotted name, object, attribute, original value)]
+# Packages imported but not loaded until first used (the class grader's runner defers Keras and
+# TensorFlow): `_off_names` leaves them out, and `switch_off` runs when one loads.
+DEFERRED = set()
 
 
 @contextlib.contextmanager
 def _off_limits():
     """While the student's code runs for `_CHECKING`, its off objects raise ShortcutUsed."""
-    spec, restore = _CHECKING, []
+    global _SWITCHED
+    outer, _SWITCHED = _SWITCHED, []
     try:
-        for dotted in _off_names(spec) if spec else ():
-            obj = _resolve(dotted)
-            raiser = _raiser(dotted)
-            if isinstance(obj, type):  # constructing or calling an instance raises
-                for attr in ("__init__", "__call__"):
-                    restore.append((obj, attr, obj.__dict__.get(attr, _MISSING)))
-                    setattr(obj, attr, raiser)
-            elif isinstance(obj, types.FunctionType) and not obj.__code__.co_freevars:
-                restore.append((obj, "__code__", obj.__code__))
-                obj.__code__ = raiser.__code__
+        switch_off()
         yield
     finally:
-        for obj, attr, value in reversed(restore):
+        for _, obj, attr, value in reversed(_SWITCHED):
             if value is _MISSING:
                 delattr(obj, attr)
             else:
                 setattr(obj, attr, value)
+        _SWITCHED = outer
+
+
+def switch_off():
+    """Inside `_off_limits`: switch off `_CHECKING`'s off objects that are not off yet (called
+    again when a `DEFERRED` package loads while the student's code runs)."""
+    if _SWITCHED is None or _CHECKING is None:
+        return
+    done = {dotted for dotted, *_ in _SWITCHED}
+    for dotted in [d for d in _off_names(_CHECKING) if d not in done]:
+        obj, raiser = _resolve(dotted), _raiser(dotted)
+        if isinstance(obj, type):  # constructing or calling an instance raises
+            for attr in ("__init__", "__call__"):
+                _SWITCHED.append((dotted, obj, attr, obj.__dict__.get(attr, _MISSING)))
+                setattr(obj, attr, raiser)
+        elif isinstance(obj, types.FunctionType) and not obj.__code__.co_freevars:
+            _SWITCHED.append((dotted, obj, "__code__", obj.__code__))
+            obj.__code__ = raiser.__code__
 
 
 def _shortcut_within(error):

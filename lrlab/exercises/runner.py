@@ -9,6 +9,12 @@ checker's visible and hidden cases), or reduced by the exercise's observer to pl
 the results go back, one line per exercise, as soon as each is done. What the student's code
 prints goes nowhere.
 
+Keras and TensorFlow load when first used, not when a setup cell imports them (`import keras`
+binds the same module, loaded on its first attribute): a NumPy exercise is graded without their
+5 s start. Their load does not count against a cell's or a call's time limit (the notebook loaded
+them before), leaves Python's and NumPy's random state as it was, seeds them as `lrlab.setup`
+would have, and switches off an off object it brings while an answer runs.
+
 Request: {"setup": [source, ...], "cells": [[exercise id, source], ...], "cell_seconds": 30,
           "calls": {function exercise id: [encoded argument list, ...]},
           "probes": {observed exercise id: encoded inputs}}
@@ -19,29 +25,89 @@ A result: {"value": encoded} | {"failure": message} | {"not_attempted": true}; a
 also has "rngs": the states it left its Generator arguments in.
 """
 
+import importlib.util
 import json
-import linecache
 import os
+import random
+import signal
 import sys
+import types
 
 SETUP_SECONDS = 600.0
+DEFERRED = ("keras", "tensorflow")  # loaded on first use (see the module docstring)
+_seed = []  # lrlab.setup's seed, for Keras and TensorFlow when they load
+_loading = []  # not empty while a deferred package loads
 
 
-def _cell_failure(source, filename, namespace, seconds):
-    """Run one cell's source in `namespace`; a failure message, or None."""
+class _Deferred(types.ModuleType):
+    """A package imported but not loaded: any attribute but `__spec__` loads it."""
+
+    def __getattribute__(self, attr):
+        if attr == "__spec__":  # all that `import` reads of a module it already has
+            return super().__getattribute__(attr)
+        _load(self)
+        return getattr(self, attr)
+
+
+def _defer():
+    """Put the `DEFERRED` packages in `sys.modules`, and make `lrlab.setup` seed them later."""
+    from lrlab import notebook
     from lrlab.exercises import framework
 
-    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    for name in DEFERRED:
+        spec = None if name in sys.modules else importlib.util.find_spec(name)
+        if spec is not None:
+            sys.modules[name] = module = importlib.util.module_from_spec(spec)
+            module.__class__ = _Deferred
+            framework.DEFERRED.add(name)
+    eager_setup = notebook.setup
+
+    def setup(seed=0):  # as lrlab.setup: Python and NumPy seeded now, Keras and TF when they load
+        if set(DEFERRED) - framework.DEFERRED:
+            return eager_setup(seed)
+        import numpy as np
+
+        notebook.filter_warnings(strict=os.environ.get("LRLAB_STRICT_WARNINGS") == "1")
+        random.seed(seed)
+        np.random.seed(seed)
+        notebook.plot_style()
+        _seed[:] = [seed]
+        return None
+
+    notebook.setup = setup
+
+
+def _load(module):
+    """Load a deferred package (`module`) now, as the module docstring says."""
+    import numpy as np
+
+    from lrlab import notebook
+    from lrlab.exercises import framework
+
+    module.__class__ = types.ModuleType
+    spec = module.__spec__
+    framework.DEFERRED.discard(spec.name)
+    if _loading:  # inside the other one's load (Keras imports TensorFlow)
+        spec.loader.exec_module(module)
+        return
+    _loading.append(spec.name)
+    left = signal.setitimer(signal.ITIMER_REAL, 0)[0]  # a time limit's alarm, paused
+    states = random.getstate(), np.random.get_state()
     try:
-        code = compile(source, filename, "exec")
-        framework.run_with_timeout(exec, (code, namespace), seconds)
-    except SyntaxError as error:
-        return f"the cell has a SyntaxError on line {error.lineno}: {error.msg}."
-    except framework.TimedOut:
-        return f"the cell did not finish running within {seconds:g} s."
-    except (Exception, framework.ShortcutUsed) as error:  # ShortcutUsed is a BaseException
-        return f"the cell raised {framework.error_text(error)}."
-    return None
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(spec.name, None)  # as a failed import leaves it
+            raise
+        if _seed:
+            notebook.seed_everything(_seed.pop())  # loads the other one too
+        framework.switch_off()
+    finally:
+        _loading.clear()
+        random.setstate(states[0])
+        np.random.set_state(states[1])
+        if left:
+            signal.setitimer(signal.ITIMER_REAL, left)
 
 
 def _outcome(run):
@@ -93,16 +159,17 @@ def _observed(spec, answer, request):
 def run(request, out):
     """Execute the request (see the module docstring), writing a line per exercise to `out`."""
     from lrlab.exercises import EXERCISES, framework
+    from lrlab.grading import cell_failure
 
     namespace, seconds = {"__name__": "__main__"}, float(request.get("cell_seconds", 30.0))
     for i, source in enumerate(request.get("setup", [])):
         # The lesson's own cells (imports, TensorFlow's start): never cut short, which would leave
         # TensorFlow half imported. A problem there is the lesson's; its exercises then fail.
-        _cell_failure(source, f"<setup cell {i}>", namespace, SETUP_SECONDS)
+        cell_failure(source, f"<setup cell {i}>", namespace, SETUP_SECONDS)
     for exercise_id, source in request.get("cells", []):
         spec = EXERCISES[exercise_id]
         line = {"exercise": exercise_id}
-        failure = _cell_failure(source, f"<exercise {exercise_id}>", namespace, seconds)
+        failure = cell_failure(source, f"<exercise {exercise_id}>", namespace, seconds)
         answer = namespace.get(spec.name)
         if failure:
             line["cell"] = failure
@@ -131,6 +198,7 @@ def main():
     from lrlab.notebook import quiet_tensorflow
 
     quiet_tensorflow()
+    _defer()
     run(request, out)
     out.close()
     return 0
