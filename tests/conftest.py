@@ -23,14 +23,14 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Longest first, so that `make test`'s workers finish together: the class and the browser
-    test (minutes each, one worker each), then the notebooks, then the unit tests. A stable sort:
-    each file's tests stay together and in order (pytest-xdist's --dist loadscope
-    --no-loadscope-reorder hands out whole files in this order)."""
+    """Longest first, so that `make test`'s workers finish together: the class, the browser and
+    the site tests (a minute or more each, one worker each), then the notebooks, then the unit
+    tests. A stable sort: each file's tests stay together and in order (pytest-xdist's --dist
+    loadscope --no-loadscope-reorder hands out whole files in this order)."""
 
     def tier(item):
         path = str(item.path)
-        if path.endswith(("test_class_grading.py", "test_browser.py")):
+        if path.endswith(("test_class_grading.py", "test_browser.py", "test_site.py")):
             return 0
         return 1 if path.endswith(".ipynb") else 2
 
