@@ -5,15 +5,17 @@ Sphinx warning fails it), served on localhost by Python's http.server, and each 
 once. On every page: no request leaves localhost (any that tries is blocked and reported), no
 console error and no failed load, every formula typeset by MathJax, every figure loaded with a
 nonzero size, every internal link pointing at a page and anchor of the site (the lessons' own
-`NN_name.ipynb` links included), and every explorer (`.lrlab-explorer-host`, drawn by
-static_host.js from the page's saved widget state) drawn; one with a slider changes what it shows
-after an ArrowRight key press on it, then after a mouse drag. Pages with explorers are
-photographed into artifacts/site/. The home page opens lesson 00, the sidebar lists the lessons
-in course order, and the search page finds a lesson.
+`NN_name.ipynb` links included), the launch links tools/navigation.py makes (none while it has
+no repository), and every explorer (`.lrlab-explorer-host`, drawn by static_host.js from the
+page's saved widget state) drawn; one with a slider changes what it shows after an ArrowRight key
+press on it, then after a mouse drag. Pages with explorers are photographed into artifacts/site/.
+The home page opens lesson 00, the sidebar lists the lessons in course order, and the search page
+finds a lesson.
 
 A scratch notebook with a tiny anywidget, executed here with nbclient (widget state stored), is
-built into a second small site the same way: the path from a notebook's saved anywidget to a live
-explorer on the page is tested whatever the lessons hold.
+built into a second small site the same way, as if the course were published (launch links to
+a made-up repository): the path from a notebook's saved anywidget to a live explorer on the page
+is tested whatever the lessons hold.
 
 Skipped, with the reason, where Sphinx (`make site-deps`), Playwright or Chromium
 (`make browser-deps`) is missing.
@@ -89,18 +91,23 @@ Scratch()'''
 # ---- without a browser ---------------------------------------------------------------------------
 
 
+def _launch_urls(buttons):
+    return [button["url"] for group in buttons for button in group["buttons"]]
+
+
 def test_no_launch_links_while_the_course_has_no_public_repository():
-    assert navigation.GITHUB_REPOSITORY or lrlab_site.launch_links("03_too_small") == ""
-    assert lrlab_site.launch_links("03_too_small", repository="") == ""
+    assert lrlab_site.launch_buttons("03_too_small", repository="") == []
 
 
 def test_launch_links_are_navigation_pys_colab_and_binder_links():
-    links = lrlab_site.launch_links("03_too_small", repository="someone/lr-lab", branch="main")
+    buttons = lrlab_site.launch_buttons("03_too_small", "someone/lr-lab", branch="main")
     name = "03_too_small.ipynb"
-    assert navigation.colab_url("someone/lr-lab", "main", name) in links
-    assert navigation.binder_url("someone/lr-lab", "main", name).replace("&", "&amp;") in links
+    assert _launch_urls(buttons) == [
+        navigation.colab_url("someone/lr-lab", "main", name),
+        navigation.binder_url("someone/lr-lab", "main", name),
+    ]
     with pytest.raises(ValueError, match="repository"):
-        lrlab_site.launch_links("03_too_small", repository="not a repository")
+        lrlab_site.launch_buttons("03_too_small", repository="not a repository")
 
 
 def test_headings_are_anchored_as_jupyterlab_anchors_them():
@@ -169,8 +176,11 @@ def sites(tmp_path_factory):
     shutil.copytree(ROOT / "notebooks", work / "notebooks", ignore=shutil.ignore_patterns(".*"))
     course = _build(work / "course", "--notebooks", str(work / "notebooks"))
     _scratch_notebook(work / "scratch-notebooks")
+    # The scratch site as if the course were published (the course's follows navigation.py).
     scratch = _build(
-        work / "scratch", "--notebooks", str(work / "scratch-notebooks"), "--root-doc", "00_scratch"
+        work / "scratch",
+        *("--notebooks", str(work / "scratch-notebooks"), "--root-doc", "00_scratch"),
+        *("--repository", "someone/lr-lab"),
     )
     _finished(course, "course site")
     _finished(scratch, "scratch site")
@@ -380,6 +390,10 @@ def test_a_lesson_reads_offline_with_its_math_figures_links_and_live_explorers(
     notebook = json.loads((sites / "notebooks" / f"{lesson}.ipynb").read_text(encoding="utf-8"))
     page = _read(reader, sites / "course", lesson, notebook, shot=lesson)
     assert page.locator("main h1").first.inner_text().strip(), "the lesson has its title"
+    launch = page.locator(".dropdown-launch-buttons a")
+    assert [launch.nth(i).get_attribute("href") for i in range(launch.count())] == _launch_urls(
+        lrlab_site.launch_buttons(lesson, navigation.GITHUB_REPOSITORY)
+    ), "launch links (none while navigation.GITHUB_REPOSITORY is empty)"
 
 
 @pytest.mark.slow
@@ -418,3 +432,7 @@ def test_a_saved_anywidget_is_live_on_the_page_without_a_kernel(sites, reader):
     host.locator("input").focus()
     page.keyboard.press("Home")
     assert host.locator("output").inner_text() == "value 0"
+    launch = page.locator(".dropdown-launch-buttons a")
+    assert [launch.nth(i).get_attribute("href") for i in range(launch.count())] == _launch_urls(
+        lrlab_site.launch_buttons("00_scratch", "someone/lr-lab")
+    )

@@ -5,13 +5,13 @@
 - Explorers without a kernel: lrlab/explorers/static_host.js goes into _static, and every page
   calls its `renderPage(document)`, which draws each anywidget view from the widget state myst-nb
   writes into the page (no require.js, no widget manager, nothing from a CDN).
-- Launch links ("Open in Colab", "Launch on Binder", which opens JupyterLab) built by
+- Launch links in each lesson's header (Colab, and JupyterLab on Binder), built by
   tools/navigation.py's functions from its GITHUB_REPOSITORY, and absent while that is empty.
 - index.html sends a visitor to lesson 00.
 
 Run as a script, it builds the site (what `make site` does):
 
-    python tools/site/lrlab_site.py [OUT] [--notebooks DIR] [--root-doc NAME]
+    python tools/site/lrlab_site.py [OUT] [--notebooks DIR] [--root-doc NAME] [--repository O/N]
 
 writes OUT/html (the site; OUT is build/site by default), with Sphinx's OUT/doctrees and myst-nb's
 OUT/jupyter_execute beside it, afresh each time; any Sphinx warning (a broken link between lessons,
@@ -69,29 +69,45 @@ class LessonsInOrder(SphinxTransform):
         section += wrapper
 
 
-def launch_links(pagename, repository=None, branch=None):
-    """The HTML of a lesson's launch links, or "" while the course has no public repository."""
-    repository = navigation.GITHUB_REPOSITORY if repository is None else repository
-    branch = navigation.BRANCH if branch is None else branch
+def launch_buttons(pagename, repository, branch=navigation.BRANCH):
+    """The header's launch menu of a lesson (sphinx-book-theme's `header_buttons`): Colab, and
+    JupyterLab on Binder, with tools/navigation.py's links; none while `repository` is empty."""
     if not repository:
-        return ""
+        return []
     navigation.check_repository(repository)
     name = f"{pagename}.ipynb"
     links = [
-        ("Open in Colab", navigation.colab_url(repository, branch, name)),
-        ("Open in JupyterLab on Binder", navigation.binder_url(repository, branch, name)),
+        ("Colab", navigation.colab_url(repository, branch, name), "logo_colab.png"),
+        ("JupyterLab", navigation.binder_url(repository, branch, name), "logo_binder.svg"),
     ]
-    items = " · ".join(
-        f'<a class="reference external" href="{html.escape(url)}">{text}</a>' for text, url in links
-    )
-    return f'<p class="lrlab-launch">{items}</p>\n'
+    return [
+        {
+            "type": "group",
+            "tooltip": "Run this lesson",
+            "icon": "fas fa-rocket",
+            "label": "launch-buttons",
+            "buttons": [
+                {
+                    "type": "link",
+                    "text": text if text == "Colab" else "JupyterLab on Binder",
+                    "tooltip": f"Open this lesson in {text}",
+                    "icon": f"_static/images/{icon}",
+                    "url": url,
+                    "label": f"launch-{text.lower()}",
+                }
+                for text, url, icon in links
+            ],
+        }
+    ]
 
 
 def on_page(app, pagename, templatename, context, doctree):
     # No favicon request (a 404 in the console of every page).
     context["metatags"] = context.get("metatags", "") + '<link rel="icon" href="data:,">\n'
     if doctree is not None and pagename in app.env.found_docs:
-        context["body"] = launch_links(pagename) + context.get("body", "")
+        context.setdefault("header_buttons", []).extend(
+            launch_buttons(pagename, app.config.lrlab_repository)
+        )
 
 
 def on_builder_inited(app):
@@ -132,12 +148,17 @@ def setup(app):
     # _static, so one file serves pages at any depth.
     app.add_js_file("lrlab_site.js", type="module")
     app.connect("builder-inited", on_builder_inited)
-    app.connect("html-page-context", on_page)
+    # "owner/name" of the course on GitHub (`-D lrlab_repository=...` to try another).
+    app.add_config_value("lrlab_repository", navigation.GITHUB_REPOSITORY, "html", str)
+    # After sphinx-book-theme has started the page's header buttons (priority 500).
+    app.connect("html-page-context", on_page, priority=502)
     app.connect("build-finished", on_build_finished)
     return {"version": "1", "parallel_read_safe": True, "parallel_write_safe": True}
 
 
-def build(out=ROOT / "build" / "site", notebooks=ROOT / "notebooks", root_doc=None):
+def build(
+    out=ROOT / "build" / "site", notebooks=ROOT / "notebooks", root_doc=None, repository=None
+):
     """Build the site from the executed notebooks in `notebooks` into out/html; return
     Sphinx's exit status (0: built, with no warning)."""
     from sphinx.cmd.build import build_main
@@ -149,6 +170,8 @@ def build(out=ROOT / "build" / "site", notebooks=ROOT / "notebooks", root_doc=No
     options += ["-d", str(out / "doctrees")]
     if root_doc:
         options += ["-D", f"root_doc={root_doc}"]
+    if repository:
+        options += ["-D", f"lrlab_repository={repository}"]
     return build_main([*options, str(notebooks), str(out / "html")])
 
 
@@ -157,8 +180,11 @@ def main(argv=None):
     parser.add_argument("out", nargs="?", default=ROOT / "build" / "site", type=pathlib.Path)
     parser.add_argument("--notebooks", default=ROOT / "notebooks", type=pathlib.Path)
     parser.add_argument("--root-doc", help="the home page's notebook name (00_welcome)")
+    parser.add_argument(
+        "--repository", help="owner/name on GitHub for the launch links (tools/navigation.py's)"
+    )
     args = parser.parse_args(argv)
-    status = build(args.out, args.notebooks, args.root_doc)
+    status = build(args.out, args.notebooks, args.root_doc, args.repository)
     if status == 0:
         print(f"The site is in {args.out / 'html'}: python -m http.server -d {args.out / 'html'}")
     return status
