@@ -76,9 +76,14 @@ def launch_buttons(pagename, repository, branch=navigation.BRANCH):
         return []
     navigation.check_repository(repository)
     name = f"{pagename}.ipynb"
-    links = [
-        ("Colab", navigation.colab_url(repository, branch, name), "logo_colab.png"),
-        ("JupyterLab", navigation.binder_url(repository, branch, name), "logo_binder.svg"),
+    links = [  # (where, the menu's text, its link, its logo in the theme's _static/images)
+        ("Colab", "Colab", navigation.colab_url(repository, branch, name), "logo_colab.png"),
+        (
+            "JupyterLab",
+            "JupyterLab on Binder",
+            navigation.binder_url(repository, branch, name),
+            "logo_binder.svg",
+        ),
     ]
     return [
         {
@@ -89,13 +94,13 @@ def launch_buttons(pagename, repository, branch=navigation.BRANCH):
             "buttons": [
                 {
                     "type": "link",
-                    "text": text if text == "Colab" else "JupyterLab on Binder",
-                    "tooltip": f"Open this lesson in {text}",
-                    "icon": f"_static/images/{icon}",
+                    "text": text,
+                    "tooltip": f"Open this lesson in {where}",
+                    "icon": f"_static/images/{logo}",
                     "url": url,
-                    "label": f"launch-{text.lower()}",
+                    "label": f"launch-{where.lower()}",
                 }
-                for text, url, icon in links
+                for where, text, url, logo in links
             ],
         }
     ]
