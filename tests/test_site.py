@@ -129,10 +129,12 @@ def _anywidget_views(notebook):
 
 
 def _figures(notebook):
-    """How many outputs the page shows as a figure: an image, and no widget view in its place."""
+    """How many outputs the page shows as a figure: those with an image and nothing myst-nb
+    prefers to it (a widget view, JavaScript, HTML)."""
+    preferred = {WIDGET_VIEW, "application/javascript", "text/html"}
     return sum(
         any(kind.startswith("image/") for kind in output.get("data", {}))
-        and WIDGET_VIEW not in output["data"]
+        and not preferred & output["data"].keys()
         for cell in notebook["cells"]
         for output in cell.get("outputs", [])
     )
