@@ -173,6 +173,8 @@ def _finished(build, what):
 def sites(tmp_path_factory):
     """Both sites, built side by side: the course's and the scratch explorer's."""
     work = tmp_path_factory.mktemp("site")
+    for old in ARTIFACTS.glob("*.png"):  # this run's screenshots only
+        old.unlink()
     start = time.perf_counter()
     # The lessons as they are now: the checks read the very notebooks the site was built from.
     shutil.copytree(ROOT / "notebooks", work / "notebooks", ignore=shutil.ignore_patterns(".*"))
