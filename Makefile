@@ -40,8 +40,10 @@ check: install ## Grade your exercises: a table exercise -> passed / failed / no
 # so the course's defaults travel with .venv and never touch the student's own ~/.jupyter.
 # fetchNews "false": no "Would you like to get notified about official Jupyter news?" toast over lesson 00
 # (the feed needs the network anyway, and with it off JupyterLab also skips its update check).
-# saveState true: saving a notebook saves its widgets' state too, so a saved lesson reopened without
-# its kernel shows each explorer's last picture, not "Error displaying widget: model not found".
+# saveState false: a save leaves the widget state the lesson came with. ipywidgets would write only the
+# widgets of the running kernel (none, in a lesson reopened and not re-run), so the next reopening
+# showed "Error displaying widget: model not found"; and it marked every reopened lesson unsaved. An
+# explorer has the same model id in every run (lrlab/explorers), so a re-run lesson still finds its state.
 # A student can still turn news on in Settings: user settings win over these defaults.
 # One file, tools/jupyterlab-overrides.json, which Binder's postBuild copies too.
 LAB_OVERRIDES := $(VENV)/share/jupyter/lab/settings/overrides.json

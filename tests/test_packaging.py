@@ -63,6 +63,7 @@ def test_the_course_tools_are_an_extra_and_not_what_lrlab_needs_at_run_time():
         "scikit-learn",
         "matplotlib",
         "ipywidgets",
+        "anywidget",
     }
 
 

@@ -35,3 +35,14 @@ def test_a_reader_without_widgets_is_told_where_the_explorer_moves():
         "DescentExplorer1D: an interactive explorer. Open the lesson in JupyterLab, Colab or on "
         "the course site to move it."
     )
+
+
+def test_the_same_explorer_gets_the_same_model_id_in_every_run():
+    """So a re-run lesson's outputs name the widget state it was committed with (which JupyterLab,
+    with saveState off, restores on reopening), and a cell run again replaces its explorer."""
+    first = widgets.DescentExplorer1D(lr=0.3)
+    model_id = first.model_id
+    assert model_id == "794724ac551c5bdcbac7685acf3dc348"  # a hash of the class and its traits
+    again = widgets.DescentExplorer1D(lr=0.3)
+    assert again.model_id == model_id and first.comm is None  # the earlier one is closed
+    assert widgets.DescentExplorer1D(lr=0.5).model_id != model_id

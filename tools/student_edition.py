@@ -27,6 +27,8 @@ KEEP = [
     "notebooks/*.ipynb",
     "lrlab/*.py",
     "lrlab/*/*.py",
+    "lrlab/explorers/*.js",  # the explorers' ES modules and style, which their classes read
+    "lrlab/explorers/*.css",
     "Makefile",
     "pyproject.toml",
     "environment.yml",

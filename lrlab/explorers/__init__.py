@@ -7,7 +7,9 @@ trip. The module and the settings are saved in the notebook's widget state, so a
 without a kernel, or the course site, still has explorers that move.
 """
 
+import json
 import pathlib
+import uuid
 
 import anywidget
 
@@ -19,6 +21,14 @@ def module_source(filename):
     return (HERE / "common.js").read_text() + "\n" + (HERE / filename).read_text()
 
 
+def _open_widgets():
+    """ipywidgets' registry of the kernel's open widgets, by model id (renamed in ipywidgets 8)."""
+    from ipywidgets.widgets import widget
+
+    instances = getattr(widget, "_instances", None)
+    return widget.Widget.widgets if instances is None else instances
+
+
 class Explorer(anywidget.AnyWidget):
     """Base class: a subclass names its ES module (`class X(Explorer, module="x.js")`) and declares
     its data and settings as traits tagged `sync=True`.
@@ -28,6 +38,18 @@ class Explorer(anywidget.AnyWidget):
     """
 
     _css = (HERE / "common.css").read_text()
+
+    def __init__(self, **traits):
+        # The same explorer with the same data gets the same model id in every run, so the outputs
+        # of a re-run lesson still name the widget state the lesson was committed with, which
+        # JupyterLab restores on reopening (the course turns its saveState off: ipywidgets would
+        # save only the widgets of a running kernel, dropping all others; tools/jupyterlab-overrides.json).
+        identity = json.dumps([type(self).__qualname__, traits], sort_keys=True, default=repr)
+        model_id = uuid.uuid5(uuid.NAMESPACE_URL, f"lrlab:{identity}").hex
+        earlier = _open_widgets().get(model_id)
+        if earlier is not None:  # its cell ran again (the old output is gone): one comm per id
+            earlier.close()
+        super().__init__(model_id=model_id, **traits)
 
     def __init_subclass__(cls, module=None, **kwargs):
         super().__init_subclass__(**kwargs)
