@@ -318,10 +318,10 @@ def test_an_exact_tie_is_rounded_to_even_as_python_prints_it(explorer_page):
     module = RangeTestExplorer(_synthetic_runs()).get_state()["_esm"]
     formatted = page.page.evaluate(
         """async ([source, cases]) => {
-            const text = source + "\\nexport { formatFixedEven };";
+            const text = source + "\\nexport { formatF };";
             const url = URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
-            const { formatFixedEven } = await import(url);
-            return cases.map(([value, decimals]) => formatFixedEven(value, decimals));
+            const { formatF } = await import(url);
+            return cases.map(([value, decimals]) => formatF(value, decimals));
         }""",
         [module, cases],
     )

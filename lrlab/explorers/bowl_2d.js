@@ -84,19 +84,19 @@ function descentRegime(c, lr, beta, slow = 3.0) {
 }
 
 // ---- the status line's words (what the old matplotlib explorer printed) ---------------------------
-// Numbers are printed with formatGExact/formatFExact: Python's text even for exact ties (10.25 -> 10.2).
+// Numbers are printed with formatG/formatF: Python's text even for exact ties (10.25 -> 10.2).
 
 // One direction of the path, from its dominant eigenvalue.
 function describeDirection(i, ci, root) {
-  const name = `${["w₁ (flat", "w₂ (steep"][i]}, c${"₁₂"[i]} = ${formatGExact(ci)})`;
+  const name = `${["w₁ (flat", "w₂ (steep"][i]}, c${"₁₂"[i]} = ${formatG(ci)})`;
   const rate = modulus(root);
   if (rate === 0) return `${name} lands on the minimum in one step`;
   let how;
   if (root.im === 0 && root.re > 0) how = "approaches the minimum from one side";
   else if (root.im === 0) how = "crosses the minimum every step (zig-zag)";
-  else how = `swings past the minimum and back, crossing it about every ${formatFExact(Math.PI / Math.atan2(root.im, root.re), 0)} steps`;
+  else how = `swings past the minimum and back, crossing it about every ${formatF(Math.PI / Math.atan2(root.im, root.re), 0)} steps`;
   const change =
-    rate < 1 ? `shrinking ×${formatFExact(rate, 3)} per step` : rate === 1 ? "neither shrinking nor growing" : `growing ×${formatFExact(rate, 3)} per step`;
+    rate < 1 ? `shrinking ×${formatF(rate, 3)} per step` : rate === 1 ? "neither shrinking nor growing" : `growing ×${formatF(rate, 3)} per step`;
   return `${name} ${how}, ${change}`;
 }
 
@@ -111,30 +111,30 @@ function leavesPicture(path) {
 }
 
 function describePath(path, steps) {
-  const from = `Path (left): from (${formatGExact(path[0][0])}, ${formatGExact(path[0][1])})`;
+  const from = `Path (left): from (${formatG(path[0][0])}, ${formatG(path[0][1])})`;
   const outside = leavesPicture(path);
   if (outside >= 0) return `${from}, it leaves the picture at step ${outside}.`;
   const [start, last] = [norm(path[0]), path[path.length - 1]];
   const end = norm(last);
-  const closer = end < start ? `${formatGExact(start / end, 3)}× closer to the minimum` : `${formatGExact(end / start, 3)}× farther from the minimum`;
-  return `${from} to (${formatGExact(last[0], 2)}, ${formatGExact(last[1], 2)}) after ${steps} steps, ${closer}:`;
+  const closer = end < start ? `${formatG(start / end, 3)}× closer to the minimum` : `${formatG(end / start, 3)}× farther from the minimum`;
+  return `${from} to (${formatG(last[0], 2)}, ${formatG(last[1], 2)}) after ${steps} steps, ${closer}:`;
 }
 
 function describeLoss(losses) {
   const overflow = losses.findIndex((loss) => !Number.isFinite(loss));
-  if (overflow >= 0) return `Loss (right, log scale): from ${formatGExact(losses[0], 3)}, it overflows at step ${overflow}.`;
+  if (overflow >= 0) return `Loss (right, log scale): from ${formatG(losses[0], 3)}, it overflows at step ${overflow}.`;
   const rises = range(losses.length - 1).filter((t) => losses[t + 1] - losses[t] > 0).length;
   const [first, last] = [losses[0], losses[losses.length - 1]];
   const trend =
     rises === 0 ? "falling at every step" : last < first ? `falling overall but rising at ${rises} of ${losses.length - 1} steps` : "growing";
-  return `Loss (right, log scale): from ${formatGExact(first, 3)} to ${formatGExact(last, 3)}, ${trend}.`;
+  return `Loss (right, log scale): from ${formatG(first, 3)} to ${formatG(last, 3)}, ${trend}.`;
 }
 
 function describeSpeed(needed, best, beta) {
-  const bestText = `the best lr for this bowl at momentum ${formatFExact(beta, 2)} needs about ${formatFExact(best, 0)}`;
+  const bestText = `the best lr for this bowl at momentum ${formatF(beta, 2)} needs about ${formatF(best, 0)}`;
   if (!Number.isFinite(needed)) return `It never gets 100× closer; ${bestText}.`;
-  const ratio = needed > best * 1.05 ? ` (${formatFExact(needed / best, 1)} times as many)` : "";
-  return `Speed: about ${formatFExact(needed, 0)} steps to shrink the path 100×${ratio}; ${bestText}.`;
+  const ratio = needed > best * 1.05 ? ` (${formatF(needed / best, 1)} times as many)` : "";
+  return `Speed: about ${formatF(needed, 0)} steps to shrink the path 100×${ratio}; ${bestText}.`;
 }
 
 // ---- the picture ----------------------------------------------------------------------------------
@@ -203,7 +203,7 @@ function render({ model, el }) {
     ylim: [-5, 5],
     xlabel: "weight w₁ (flat direction)",
     ylabel: "weight w₂ (steep direction)",
-    title: `Path on L = ${formatGExact(c[0])}/2·w₁² + ${formatGExact(c[1])}/2·w₂²`,
+    title: `Path on L = ${formatG(c[0])}/2·w₁² + ${formatG(c[1])}/2·w₂²`,
   });
   // The old picture's levels: geomspace(0.05, the largest loss on [-5, 5]², 12).
   const levels = geomspace(0.05, quadraticLoss([5, 5], c), 12);
@@ -243,8 +243,8 @@ function render({ model, el }) {
     const fastest = fastestRate(c, beta);
     const [needed, best] = [stepsToShrink(Math.max(...rates)), stepsToShrink(fastest)];
     const settings =
-      `lr = ${formatGExact(lr, 3)}, momentum β = ${formatFExact(beta, 2)} (effective lr α/(1−β) = ` +
-      `${formatGExact(effective, 3)}; stability limit 2(1+β)/max c = ${formatGExact(limit, 3)})`;
+      `lr = ${formatG(lr, 3)}, momentum β = ${formatF(beta, 2)} (effective lr α/(1−β) = ` +
+      `${formatG(effective, 3)}; stability limit 2(1+β)/max c = ${formatG(limit, 3)})`;
     view.setStatus(
       `<b>${regime}</b> at ${settings}. ${describePath(path, steps)} ` +
         `${roots.map((root, i) => describeDirection(i, c[i], root)).join("; ")}. ${describeLoss(losses)} ` +

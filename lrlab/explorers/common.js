@@ -8,8 +8,9 @@ const COLOURS = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7"]; // Okab
 // ---- numbers as Python's format() prints them ---------------------------------------------------
 
 // Python's "{:.{digits}g}": `digits` significant digits, trailing zeros dropped, scientific
-// notation below 1e-4 or from 10**digits on, with an exponent of at least two digits.
-function formatG(value, digits = 6) {
+// notation below 1e-4 or from 10**digits on, with an exponent of at least two digits; but an exact
+// tie rounded as JavaScript does (away from zero). formatG, below, is Python's text for ties too.
+function roundedG(value, digits = 6) {
   if (!Number.isFinite(value)) return Number.isNaN(value) ? "nan" : value > 0 ? "inf" : "-inf";
   if (value === 0) return Object.is(value, -0) ? "-0" : "0";
   const exponent = Number(value.toExponential(digits - 1).split("e")[1]);
@@ -25,9 +26,9 @@ function stripZeros(text) {
   return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
 }
 
-// Python's "{:.{decimals}f}" and "{:+.{decimals}f}".
-function formatF(value, decimals, plus = false) {
-  if (!Number.isFinite(value)) return formatG(value);
+// Python's "{:.{decimals}f}" and "{:+.{decimals}f}", ties rounded as JavaScript does (see formatF).
+function roundedF(value, decimals, plus = false) {
+  if (!Number.isFinite(value)) return roundedG(value);
   const text = value.toFixed(decimals);
   return plus && value >= 0 ? `+${text}` : text;
 }
@@ -268,19 +269,19 @@ function legend(svg, x, y, entries) {
 // ---- Python's rounding of exact ties -------------------------------------------------------------
 
 // toFixed and toExponential round a number exactly halfway (10.25 to 3 digits, 2.5 to 0 decimals)
-// away from zero; Python's format() rounds it to the even digit ("10.2", "2"). These two are
-// formatG and formatF with Python's text for such ties too (the same text as theirs otherwise).
-function formatGExact(value, digits = 6) {
-  if (!Number.isFinite(value) || value === 0) return formatG(value, digits);
+// away from zero; Python's format() rounds it to the even digit ("10.2", "2"). formatG and formatF
+// are Python's "g" and "f" formats, ties included: the explorers' words are Python's, digit for digit.
+function formatG(value, digits = 6) {
+  if (!Number.isFinite(value) || value === 0) return roundedG(value, digits);
   const decimals = digits - 1 - Number(value.toExponential().split("e")[1]);
   const kept = tieKeptTowardZero(value, decimals);
   // `kept` has `digits` significant digits, which the nearest double gives back exactly.
-  return formatG(kept === null ? value : Math.sign(value) * Number(`${kept}e${-decimals}`), digits);
+  return roundedG(kept === null ? value : Math.sign(value) * Number(`${kept}e${-decimals}`), digits);
 }
 
-function formatFExact(value, decimals, plus = false) {
+function formatF(value, decimals, plus = false) {
   const kept = Number.isFinite(value) ? tieKeptTowardZero(value, decimals) : null;
-  if (kept === null) return formatF(value, decimals, plus);
+  if (kept === null) return roundedF(value, decimals, plus);
   const text = kept.toString().padStart(decimals + 1, "0");
   const sign = value < 0 ? "-" : plus ? "+" : "";
   return sign + (decimals ? `${text.slice(0, -decimals)}.${text.slice(-decimals)}` : text);

@@ -101,18 +101,6 @@ function suggestion(curve, method) {
   return lrs[usable[pick]] / (method === "minimum/10" ? 10 : 1);
 }
 
-// Python's "{:.Nf}" rounds an exact tie to even (12.5 -> "12"); toFixed rounds it up ("13").
-function formatFixedEven(value, decimals) {
-  const text = formatF(value, decimals);
-  if (!Number.isFinite(value) || Math.abs(value) >= 1e21) return text;
-  const exact = Math.abs(value).toFixed(100);
-  const cut = exact.indexOf(".") + (decimals ? decimals + 1 : 0);
-  const tie = /^50*$/.test(exact.slice(exact.indexOf(".") + 1 + decimals));
-  const kept = exact.slice(0, cut);
-  if (!tie || Number(kept.at(-1)) % 2 === 1) return text;
-  return (value < 0 ? "-" : "") + kept;
-}
-
 // RangeTestExplorer._describe: the picture in words, for a reader who cannot see it.
 function describeCurve(curve, steps) {
   const { lrs, losses, stoppedEarly } = curve;
@@ -216,7 +204,7 @@ function render({ model, el }) {
     [
       dropdown(model, "lr_range", { label: "LR range", options: ranges.map(([low, high]) => [`${formatG(low)} → ${formatG(high)}`, [low, high]]) }),
       selectionSlider(model, "steps", { label: "steps", options: counts }),
-      slider(model, "smoothing", { label: "smoothing ρ", min: 0, max: 0.99, step: 0.01, format: (v) => formatFixedEven(v, 2) }),
+      slider(model, "smoothing", { label: "smoothing ρ", min: 0, max: 0.99, step: 0.01, format: (v) => formatF(v, 2) }),
       choice(model, "method", { label: "rule", options: methods.map((m) => [m, m]) }),
     ],
     {
@@ -269,8 +257,8 @@ function render({ model, el }) {
     if (suggested !== null) pickLine.set([suggested, suggested], ylim);
     const decades = Math.log10(high / low);
     view.setStatus(
-      `${steps} steps over ${formatFixedEven(decades, 0)} decades (${formatFixedEven(steps / decades, 0)} per decade), ` +
-        `smoothing ρ = ${formatFixedEven(smoothing, 2)}: ${describeCurve(curve, steps)}; ${verdict(suggestions, method, methods)}.`,
+      `${steps} steps over ${formatF(decades, 0)} decades (${formatF(steps / decades, 0)} per decade), ` +
+        `smoothing ρ = ${formatF(smoothing, 2)}: ${describeCurve(curve, steps)}; ${verdict(suggestions, method, methods)}.`,
     );
     view.observe({
       lr_range: [low, high],

@@ -7,17 +7,10 @@
 
 // ---- numbers as Python writes them ---------------------------------------------------------------
 
-// Python's float(f"{value:.3g}"), rounded from the double's exact value with a tie to even.
-// toPrecision rounds a tie up (0.03125 -> 0.0313, Python 0.0312), so a tie is found from the
-// double's every digit (toFixed(100) is exact for the values a control gives) and rounded down
-// when the digit kept is even.
+// Python's float(f"{value:.3g}"): formatG rounds a tie to even as Python does (0.03125 -> 0.0312,
+// where toPrecision gives 0.0313).
 function roundSignificant(value, digits = 3) {
-  const rounded = Number(value.toPrecision(digits));
-  if (!Number.isFinite(value) || value === 0 || Math.abs(value) < 1e-20 || Math.abs(value) >= 1e21) return rounded;
-  const significant = Math.abs(value).toFixed(100).replace(".", "").replace(/^0+/, "").replace(/0+$/, "");
-  const tie = significant.length === digits + 1 && significant.endsWith("5");
-  if (!tie || Number(significant[digits - 1]) % 2 === 1) return rounded;
-  return Number(value.toExponential(digits).replace(/5e/, "e")); // drop the 5: round down
+  return Number(formatG(value, digits));
 }
 
 // Python's repr(float(value)): the shortest digits that read back as the same double (JS finds the
