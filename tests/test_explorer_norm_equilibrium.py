@@ -170,3 +170,21 @@ def test_keyboard_steps_a_twentieth_of_a_decade_and_says_the_weight_decay(explor
         lr_slider.get_attribute("aria-valuetext") == f"learning rate α {page.observed()['lr']:.3g}"
     )
     page.check_errors()
+
+
+def test_twelve_presses_up_on_alpha_and_down_on_lambda_keep_the_product_as_lesson_10_says(
+    explorer_page,
+):
+    # Both sliders step exactly 1/20 decade from 0.1 (their grids are fitted through it), so the
+    # lesson's twelve presses each reach α ≈ 0.4, λ ≈ 0.025 with αλ = 0.01 and one α_eff*.
+    page = explorer_page.show(NormEquilibriumExplorer(5.05, 2.0, lr=0.1, weight_decay=0.1))
+    before = page.observed()
+    for _ in range(12):
+        page.page.get_by_label("learning rate α").press("ArrowRight")
+        page.page.get_by_label("weight decay λ").press("ArrowLeft")
+    after = page.observed()
+    assert (round(after["lr"], 3), round(after["weight_decay"], 4)) == (0.398, 0.0251)
+    assert after["lr"] * after["weight_decay"] == pytest.approx(0.01, rel=1e-12)
+    assert after["equilibrium_rate"] == pytest.approx(before["equilibrium_rate"], rel=1e-12)
+    assert 1.9 < after["equilibrium_norm"] / before["equilibrium_norm"] < 2
+    assert "αλ = 0.01:" in page.status()

@@ -4,6 +4,7 @@
 // float64 numbers NumPy computes.
 
 const NO_DECAY = "#999999";
+const EQUILIBRIUM = "#000000";
 
 // |w_t|, t = 0..steps: s <- rho·rho·s + lr·lr·G·G / s on the squared norm s (Pythagoras: the
 // gradient, of size G/|w|, is orthogonal to w), rho = 1 − lr·wd.
@@ -121,12 +122,13 @@ function render({ model, el }) {
   const ratePlain = right.line({ colour: NO_DECAY, width: 1.2 });
   const normLine = left.line();
   const rateLine = right.line();
-  const normTarget = left.line({ dash: "6 4", width: 1.2 });
-  const rateTarget = right.line({ dash: "6 4", width: 1.2 });
+  // Black and on top: visible where the curve reaches it.
+  const normTarget = left.line({ colour: EQUILIBRIUM, dash: "6 4", width: 1.2 });
+  const rateTarget = right.line({ colour: EQUILIBRIUM, dash: "6 4", width: 1.2 });
   // Outside the panels, right of them: no curve under it.
   legend(view.svg, 716, 40, [
     ["α and λ as set", COLOURS[0], null],
-    ["their equilibrium", COLOURS[0], "6 4"],
+    ["their equilibrium", EQUILIBRIUM, "6 4"],
     ["same α, no decay", NO_DECAY, null],
   ]);
 
