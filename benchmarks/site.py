@@ -15,7 +15,6 @@ import functools
 import gzip
 import http.server
 import pathlib
-import shutil
 import statistics
 import subprocess
 import sys
@@ -24,17 +23,10 @@ import threading
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from chromium import ARGS, CHROMIUM  # noqa: E402
+
 BUILD = ROOT / "tools" / "site" / "lrlab_site.py"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 
 def build_time(out):

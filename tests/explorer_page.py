@@ -13,23 +13,13 @@ Use the `explorer_page` fixture (tests/conftest.py makes it from `open_page`):
 
 import json
 import pathlib
-import shutil
 
 import pytest
+from chromium import ARGS, CHROMIUM
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 EXPLORERS = ROOT / "lrlab" / "explorers"
 ORIGIN = "http://explorers.lrlab.test"
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 PAGE = '<!doctype html><meta charset="utf-8"><div id="host"></div>'
 
 

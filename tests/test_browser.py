@@ -23,7 +23,6 @@ import os
 import pathlib
 import re
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -32,9 +31,9 @@ import urllib.request
 
 import pytest
 import zmq
+from chromium import ARGS, CHROMIUM
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = ROOT / "artifacts" / "browser"
 LESSONS = ["01", "03", "04", "05", "09", "10"]  # the lessons with explorers
 # The settings `make install` ships in .venv, which `make lab` (and the server below) reads.
@@ -48,15 +47,6 @@ PICTURE_HASH = """async explorer => {
     const digest = await crypto.subtle.digest("SHA-256", bytes);
     return Array.from(new Uint8Array(digest), b => b.toString(16).padStart(2, "0")).join("");
 }"""
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
 
 playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="Playwright is not installed: `make test-browser` installs it"

@@ -208,6 +208,17 @@ function axes(svg, { box, xlim, ylim, xlog = false, ylog = false, xlabel, ylabel
     svgNode(g, "line", { x1: left - 4, x2: left, y1: y, y2: y, stroke: "#444" });
     svgNode(g, "text", { x: left - 6, y: y + 4, "text-anchor": "end" }).textContent = text;
   }
+  if (ylog && Math.log10(ylim[1] / ylim[0]) <= 2) {
+    // Two decades or less hold one or two powers of ten: label 2 and 5 times them too, as
+    // decimals ("0.05", narrower than 5×10⁻², so they stay clear of the axis label).
+    for (let k = Math.floor(Math.log10(ylim[0])); k <= Math.ceil(Math.log10(ylim[1])); k += 1) {
+      for (const value of [2 * 10 ** k, 5 * 10 ** k].filter((v) => v >= ylim[0] && v <= ylim[1])) {
+        const y = sy(value);
+        svgNode(g, "line", { x1: left - 3, x2: left, y1: y, y2: y, stroke: "#444" });
+        svgNode(g, "text", { x: left - 6, y: y + 4, "text-anchor": "end" }).textContent = formatG(value, 3);
+      }
+    }
+  }
   svgNode(g, "text", { x: left + width / 2, y: top + height + 34, "text-anchor": "middle" }).textContent = xlabel;
   svgNode(g, "text", {
     x: 0,

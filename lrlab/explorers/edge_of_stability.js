@@ -42,21 +42,6 @@ function replayStatus(run, r) {
   );
 }
 
-// Labelled ticks at 2 and 5 times the powers of ten on a log y axis: the losses of a run span
-// less than a decade, where the axes' own ticks (powers of ten only) would leave one label.
-function logMinorTicks(svg, ax, [left], [low, high]) {
-  for (let k = Math.floor(Math.log10(low)); k <= Math.ceil(Math.log10(high)); k += 1) {
-    for (const m of [2, 5]) {
-      const value = m * 10 ** k;
-      if (value < low || value > high) continue;
-      const y = ax.sy(value);
-      svgNode(svg, "line", { x1: left - 3, x2: left, y1: y, y2: y, stroke: "#444" });
-      // As decimals ("0.05"): narrower than 5×10⁻², so they stay clear of the axis label.
-      svgNode(svg, "text", { x: left - 6, y: y + 4, "text-anchor": "end" }).textContent = formatG(value, 3);
-    }
-  }
-}
-
 function render({ model, el }) {
   // JSON has no inf or nan: Python sends a loss that is not finite as null, drawn as a gap.
   const runs = model.get("runs").map((run) => ({ ...run, losses: run.losses.map((v) => v ?? NaN) }));
@@ -81,7 +66,6 @@ function render({ model, el }) {
     ylabel: "training loss (log scale)",
     title: "Full-batch loss",
   });
-  logMinorTicks(view.svg, left, lossBox, lossLim);
   const lossLine = left.line({ width: 1.2 });
   const dot = left.line({ colour: "black", dots: 3.5, connect: false });
   const top = Math.max(...runs.map((run) => Math.max(...run.sharpness, run.stability_limit)));

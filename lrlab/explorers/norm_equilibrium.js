@@ -39,22 +39,6 @@ function halvingSteps(lr, wd) {
   return Math.log(2) / -Math.log(Math.abs(2 * rho * rho - 1));
 }
 
-// Labelled ticks at 2 and 5 times the powers of ten on a log y axis spanning at most two decades,
-// where the axes' own ticks (powers of ten only) would leave one or two labels.
-function logMinorTicks(svg, ax, [left], [low, high]) {
-  if (Math.log10(high / low) > 2) return;
-  for (let k = Math.floor(Math.log10(low)); k <= Math.ceil(Math.log10(high)); k += 1) {
-    for (const m of [2, 5]) {
-      const value = m * 10 ** k;
-      if (value < low || value > high) continue;
-      const y = ax.sy(value);
-      svgNode(svg, "line", { x1: left - 3, x2: left, y1: y, y2: y, stroke: "#444" });
-      // As decimals ("0.5"): narrower than 5×10⁻¹, so they stay clear of the axis label.
-      svgNode(svg, "text", { x: left - 6, y: y + 4, "text-anchor": "end" }).textContent = formatG(value, 3);
-    }
-  }
-}
-
 function equilibriumStatus({ lr, wd, settled, effective, target, norm, halving }) {
   const product = formatG(lr * wd, 3);
   const last = effective.length - 1;
@@ -107,7 +91,6 @@ function render({ model, el }) {
   const common = { xlim: [0, steps], ylog: true, xlabel: "SGD step" };
   const normBox = [72, 28, 290, 206];
   const left = axes(view.svg, { ...common, box: normBox, ylim: limits.norm, ylabel: "|w| (log scale)", title: "The norm settles" });
-  logMinorTicks(view.svg, left, normBox, limits.norm);
   const rateBox = [450, 28, 250, 206];
   const right = axes(view.svg, {
     ...common,
@@ -116,7 +99,6 @@ function render({ model, el }) {
     ylabel: "α_eff = α / |w|² (log scale)",
     title: "So does the effective LR",
   });
-  logMinorTicks(view.svg, right, rateBox, limits.rate);
   // The reference first, so the chosen run is drawn over it.
   const normPlain = left.line({ colour: NO_DECAY, width: 1.2 });
   const ratePlain = right.line({ colour: NO_DECAY, width: 1.2 });
