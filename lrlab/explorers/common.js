@@ -267,13 +267,35 @@ function axes(svg, { box, xlim, ylim, xlog = false, ylog = false, xlabel, ylabel
   };
 }
 
-// A legend: [[text, colour, dashed]] in a column from (x, y).
-function legend(svg, x, y, entries) {
+// An × of half-width r at (x, y), as an SVG path.
+function crossPath(x, y, r) {
+  return `M${x - r},${y - r}L${x + r},${y + r}M${x - r},${y + r}L${x + r},${y - r}`;
+}
+
+// A legend: [[text, colour, mark]] in a column from (x, y), or in one row; each entry's mark is
+// how its data is drawn: "line" (the default), "dash", "dots" (points alone), "line-dots" (points
+// on a line) or "cross". `card`: on a white card, for a legend drawn over a panel.
+function legend(svg, x, y, entries, { row = false, card = false } = {}) {
   const g = svgNode(svg, "g", { class: "lrlab-legend" });
-  entries.forEach(([text, colour, dash], i) => {
-    svgNode(g, "line", { x1: x, x2: x + 20, y1: y + 16 * i, y2: y + 16 * i, stroke: colour, "stroke-width": 2, ...(dash ? { "stroke-dasharray": dash } : {}) });
-    svgNode(g, "text", { x: x + 26, y: y + 16 * i + 4 }).textContent = text;
+  const back = card ? svgNode(g, "rect", { x: x - 6, y: y - 10, fill: "white", opacity: 0.85, stroke: "#ccc" }) : null;
+  // Text is not measured (the SVG may not be on the page yet): 7 px a character is ample at 12 px.
+  const widths = entries.map(([text]) => 26 + 7 * text.length);
+  let [left, top] = [x, y];
+  entries.forEach(([text, colour, mark = "line"], i) => {
+    const line = { x1: left, x2: left + 20, y1: top, y2: top, stroke: colour, "stroke-width": 2 };
+    if (mark === "line" || mark === "line-dots") svgNode(g, "line", line);
+    if (mark === "dash") svgNode(g, "line", { ...line, "stroke-dasharray": "6 4" });
+    if (mark === "dots") for (const dx of [4, 10, 16]) svgNode(g, "circle", { cx: left + dx, cy: top, r: 2.5, fill: colour });
+    if (mark === "line-dots") svgNode(g, "circle", { cx: left + 10, cy: top, r: 3, fill: colour });
+    if (mark === "cross") svgNode(g, "path", { d: crossPath(left + 10, top, 4.5), stroke: colour, "stroke-width": 2 });
+    svgNode(g, "text", { x: left + 26, y: top + 4 }).textContent = text;
+    if (row) left += widths[i] + 16;
+    else top += 16;
   });
+  if (back) {
+    back.setAttribute("width", (row ? left - x - 16 : Math.max(...widths)) + 12);
+    back.setAttribute("height", row ? 20 : 16 * entries.length + 4);
+  }
   return g;
 }
 

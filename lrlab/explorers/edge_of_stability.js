@@ -81,8 +81,8 @@ function render({ model, el }) {
   const limitLine = right.line({ colour: NEUTRAL, dash: "6 4" });
   // Outside the panel, right of it: no curve under it.
   legend(view.svg, 716, 40, [
-    ["sharpness (dots)", NEUTRAL, null],
-    ["2/α", NEUTRAL, "6 4"],
+    ["sharpness (dots)", NEUTRAL, "line-dots"],
+    ["2/α", NEUTRAL, "dash"],
   ]);
 
   redrawOn(model, ["lr", "step"], () => {

@@ -109,9 +109,9 @@ function render({ model, el }) {
   const rateTarget = right.line({ colour: EQUILIBRIUM, dash: "6 4", width: 1.2 });
   // Outside the panels, right of them: no curve under it.
   legend(view.svg, 716, 40, [
-    ["α and λ as set", COLOURS[0], null],
-    ["their equilibrium", EQUILIBRIUM, "6 4"],
-    ["same α, no decay", NO_DECAY, null],
+    ["α and λ as set", COLOURS[0], "line"],
+    ["their equilibrium", EQUILIBRIUM, "dash"],
+    ["same α, no decay", NO_DECAY, "line"],
   ]);
 
   redrawOn(model, ["lr", "weight_decay"], () => {

@@ -159,32 +159,6 @@ function selectionSlider(model, name, { label, options }) {
   return element("span", { class: "lrlab-control" }, element("label", { for: id }, label), input, readout);
 }
 
-// The legend, with each entry's own mark (dots, a line, an ×, a dashed line), on a white card.
-function rangeLegend(svg, x, y, entries) {
-  const g = svgNode(svg, "g", { class: "lrlab-legend" });
-  const card = svgNode(g, "rect", { x: x - 6, y: y - 10, height: 16 * entries.length + 4, fill: "white", opacity: 0.85, stroke: "#ccc" });
-  let width = 0;
-  entries.forEach(([text, colour, mark], i) => {
-    const [cx, cy] = [x + 10, y + 16 * i];
-    if (mark === "dots") {
-      for (const dx of [-6, 0, 6]) svgNode(g, "circle", { cx: cx + dx, cy, r: 2, fill: colour, opacity: 0.6 });
-    } else if (mark === "cross") {
-      svgNode(g, "path", { d: crossPath(cx, cy, 4.5), stroke: colour, "stroke-width": 2 });
-    } else {
-      svgNode(g, "line", { x1: x, x2: x + 20, y1: cy, y2: cy, stroke: colour, "stroke-width": 2, ...(mark === "dash" ? { "stroke-dasharray": "6 4" } : {}) });
-    }
-    const label = svgNode(g, "text", { x: x + 26, y: cy + 4 });
-    label.textContent = text;
-    width = Math.max(width, 26 + 7 * text.length);
-  });
-  card.setAttribute("width", width + 12);
-  return g;
-}
-
-function crossPath(x, y, r) {
-  return `M${x - r},${y - r}L${x + r},${y + r}M${x - r},${y + r}L${x + r},${y - r}`;
-}
-
 const RAW_COLOUR = "#56B4E9";
 const SMOOTH_COLOUR = "#0072B2";
 const STOP_COLOUR = "#D55E00";
@@ -232,12 +206,18 @@ function render({ model, el }) {
   const smoothLine = ax.line({ colour: SMOOTH_COLOUR, width: 2 });
   const pickLine = ax.line({ colour: PICK_COLOUR, dash: "6 4" });
   const stopMark = svgNode(ax.g, "path", { stroke: STOP_COLOUR, "stroke-width": 2.5, fill: "none" });
-  rangeLegend(view.svg, 74, 214, [
-    ["raw batch loss", RAW_COLOUR, "dots"],
-    ["smoothed loss", SMOOTH_COLOUR, "line"],
-    ["where the test stops", STOP_COLOUR, "cross"],
-    ["suggestion", PICK_COLOUR, "dash"],
-  ]);
+  legend(
+    view.svg,
+    74,
+    214,
+    [
+      ["raw batch loss", RAW_COLOUR, "dots"],
+      ["smoothed loss", SMOOTH_COLOUR, "line"],
+      ["where the test stops", STOP_COLOUR, "cross"],
+      ["suggestion", PICK_COLOUR, "dash"],
+    ],
+    { card: true },
+  );
   const clip = (values) => values.map((v) => Math.min(Math.max(v, 0), 1e6)); // np.clip(v, 0, 1e6)
 
   redrawOn(model, ["lr_range", "steps", "smoothing", "method"], () => {

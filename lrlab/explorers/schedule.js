@@ -230,17 +230,6 @@ function kerasCode(name, params) {
 
 // ---- the page -------------------------------------------------------------------------------------
 
-// A legend in one row (a line, then dots), under the plot so it never hides the curve.
-function scheduleLegend(svg, x, y, [lineText, lineColour], [dotsText, dotsColour]) {
-  const g = svgNode(svg, "g", { class: "lrlab-legend" });
-  svgNode(g, "line", { x1: x, x2: x + 20, y1: y, y2: y, stroke: lineColour, "stroke-width": 2 });
-  svgNode(g, "text", { x: x + 26, y: y + 4 }).textContent = lineText;
-  // Text is not measured (the SVG may not be on the page yet): 7 px a character is ample at 12 px.
-  const next = x + 26 + 7 * lineText.length + 16;
-  svgNode(g, "circle", { cx: next + 10, cy: y, r: 3, fill: dotsColour });
-  svgNode(g, "text", { x: next + 20, y: y + 4 }).textContent = dotsText;
-}
-
 // Grey out, and switch off, the controls this schedule does not use.
 function enableControls(controls, used) {
   for (const [name, control] of Object.entries(controls)) {
@@ -292,12 +281,16 @@ function render({ model, el }) {
   });
   const stepLine = plot.line({ colour: COLOURS[0] });
   const epochDots = plot.line({ colour: COLOURS[1], dots: 3, connect: false });
-  scheduleLegend(
+  // In one row under the plot, so it never hides the curve.
+  legend(
     view.svg,
     180,
     306,
-    ["per step (schedule object)", COLOURS[0]],
-    ["each epoch's first step (what history logs)", COLOURS[1]],
+    [
+      ["per step (schedule object)", COLOURS[0], "line"],
+      ["each epoch's first step (what history logs)", COLOURS[1], "dots"],
+    ],
+    { row: true },
   );
 
   // ScheduleExplorer.SETTINGS: what the controls set.
