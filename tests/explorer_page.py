@@ -56,6 +56,20 @@ class ExplorerPage:
         self.check_errors()
         return self
 
+    def sweep(self, grid):
+        """[(observed, status)] for each dict of traits in `grid`, set in order as the controls
+        would: one page round trip for a whole grid of settings."""
+        results = self.page.evaluate(
+            """grid => grid.map(values => {
+                for (const [k, v] of Object.entries(values)) window.model.set(k, v);
+                const root = document.querySelector(".lrlab-explorer");
+                return [JSON.parse(root.dataset.observed), root.querySelector(".lrlab-status").innerText];
+            })""",
+            grid,
+        )
+        self.check_errors()
+        return results
+
     def observed(self):
         """The numbers the page drew (its `data-observed`), JSON's null standing for inf/nan."""
         return json.loads(self.page.get_attribute(".lrlab-explorer", "data-observed"))

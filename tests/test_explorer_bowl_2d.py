@@ -189,9 +189,8 @@ def test_the_page_draws_lrlabs_heavy_ball_and_says_its_regime(explorer_page, bow
     page = explorer_page.show(BowlExplorer2D(**bowl))
     worst, seen = {}, set()
     grid = _grid(bowl["curvatures"])
-    for lr, momentum in grid:
-        page.set(momentum=momentum, lr=lr)
-        drawn = page.observed()
+    shown = page.sweep([{"momentum": momentum, "lr": lr} for lr, momentum in grid])
+    for (lr, momentum), (drawn, words) in zip(grid, shown):
         numbers, regime, status = _expected(**bowl, lr=lr, momentum=momentum)
         assert (drawn["lr"], drawn["momentum"]) == (lr, momentum)
         for name, expected in numbers.items():
@@ -202,7 +201,7 @@ def test_the_page_draws_lrlabs_heavy_ball_and_says_its_regime(explorer_page, bow
             np.testing.assert_allclose(got, expected, rtol=1e-13, atol=0, equal_nan=True)
             worst[name] = max(worst.get(name, 0.0), _relative_difference(got, expected))
         assert drawn["regime"] == regime, (lr, momentum)
-        assert page.status() == status, (lr, momentum)
+        assert words == status, (lr, momentum)
         seen.add(regime)
     assert seen == set(landscapes.REGIMES)
     print(f"{len(grid)} settings, worst relative difference per quantity: {worst}")

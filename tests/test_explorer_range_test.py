@@ -197,12 +197,22 @@ def _compare_over_the_grid(page, runs):
     counts = sorted({n for _, _, n in runs})
     top = None
     worst, settings = 0.0, 0
-    for (low, high), steps, smoothing in itertools.product(ranges, counts, SMOOTHINGS):
+    combos = list(itertools.product(ranges, counts, SMOOTHINGS))
+    methods = finder.SUGGESTION_METHODS
+    shown = iter(
+        page.sweep(
+            [
+                {"lr_range": [low, high], "steps": steps, "smoothing": smoothing, "method": method}
+                for (low, high), steps, smoothing in combos
+                for method in methods
+            ]
+        )
+    )
+    for (low, high), steps, smoothing in combos:
         result = finder.resmoothed(runs[(low, high, steps)], smoothing)
         suggestions = _suggestions(result)
-        for method in finder.SUGGESTION_METHODS:
-            page.set(lr_range=[low, high], steps=steps, smoothing=smoothing, method=method)
-            drawn = page.observed()
+        for method in methods:
+            drawn, words = next(shown)
             where = (low, high, steps, smoothing, method)
             assert drawn["lrs"] == result.lrs.tolist(), where
             smoothed = _decoded(drawn["smoothed"])
@@ -227,9 +237,7 @@ def _compare_over_the_grid(page, runs):
                 assert drawn["stop_index"] is drawn["stop_lr"] is drawn["stop_y"] is None, where
             assert drawn["suggestions"] == suggestions, where  # exactly: the same index
             assert drawn["suggested"] == suggestions[method], where
-            assert page.status() == _expected_status(
-                result, (low, high), steps, smoothing, method
-            ), where
+            assert words == _expected_status(result, (low, high), steps, smoothing, method), where
             settings += 1
     return settings, worst
 

@@ -150,9 +150,8 @@ def test_the_page_draws_lrlabs_curve_writes_its_code_and_keras_agrees(explorer_p
     explorer = ScheduleExplorer(epochs=20)
     page = explorer_page.show(explorer)
     worst_numpy = worst_keras = 0.0
-    for name, settings in GRID:
-        page.set(schedule=name, **settings)
-        drawn = page.observed()
+    shown = page.sweep([{"schedule": name, **settings} for name, settings in GRID])
+    for (name, settings), (drawn, words) in zip(GRID, shown):
         where = (name, settings)
         # The page's parameters are Python's, bit for bit (the same rounding to 3 digits).
         expected_name, params = explorer.schedule_params(schedule=name, **settings)
@@ -171,9 +170,7 @@ def test_the_page_draws_lrlabs_curve_writes_its_code_and_keras_agrees(explorer_p
         error = np.max(np.abs(_run_in_keras(drawn["code"], steps) - curve)) / np.max(curve)
         assert error <= 1e-6, where
         worst_keras = max(worst_keras, float(error))
-        assert page.status() == _expected_status(
-            explorer, name, params, settings["steps_per_epoch"]
-        )
+        assert words == _expected_status(explorer, name, params, settings["steps_per_epoch"])
     print(
         f"{len(GRID)} settings: worst |page - numpy| / numpy {worst_numpy:.1e}, worst "
         f"|keras - page| / peak {worst_keras:.1e}"
