@@ -207,12 +207,16 @@ print(json.dumps({"deferred": deferred, "draws": draws}))
 
 @pytest.mark.slow
 def test_keras_loaded_on_first_use_is_seeded_as_lrlab_setup_seeds_it():
-    def run(mode):
-        done = subprocess.run(
-            [sys.executable, "-c", _SEEDED, mode], capture_output=True, text=True, check=True
+    def start(mode):  # both at once: each spends its time importing Keras
+        return subprocess.Popen(
+            [sys.executable, "-c", _SEEDED, mode], stdout=subprocess.PIPE, text=True
         )
-        return json.loads(done.stdout.splitlines()[-1])
 
-    eager, deferred = run("eager"), run("deferred")
+    def result(process):
+        output, _ = process.communicate(timeout=300)
+        assert process.returncode == 0
+        return json.loads(output.splitlines()[-1])
+
+    eager, deferred = map(result, [start("eager"), start("deferred")])
     assert eager["deferred"] == [] and deferred["deferred"] == ["keras", "tensorflow"]
     assert deferred["draws"] == eager["draws"]

@@ -58,7 +58,7 @@ $(BINDER_STAMP): $(STAMP)
 	$(PIP_INSTALL) -e ".[course,binder]"
 	@touch $(BINDER_STAMP)
 
-test-browser: install browser-deps ## Lessons 01, 03-05, 09, 10 in JupyterLab in headless Chromium: every explorer, save and reopen (screenshots in artifacts/).
+test-browser: install browser-deps ## Lessons 01 and 10 in JupyterLab in headless Chromium: explorers, save and reopen (screenshots in artifacts/).
 	$(BIN)/python -m pytest tests/test_browser.py -v
 
 # The course as a website: the executed lessons as they are stored (no kernel runs), with their
