@@ -108,10 +108,7 @@ def _run_sandboxed(request, timeout, unsandboxed=False):
     except OSError:  # it stopped before reading its request
         pass
     reader.join(timeout)
-    try:
-        os.killpg(process.pid, 9)  # the sandbox and whatever the student's code left running
-    except OSError:
-        pass
+    sandbox.end(process.pid)  # the sandbox and whatever the student's code left running
     process.wait()
     return dict(replies)
 

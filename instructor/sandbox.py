@@ -5,8 +5,9 @@ UTS, cgroup and network namespaces (no network at all), killed with its parent, 
 session. It sees, read-only, only what Python needs: the system folders, the Python installation,
 the course's venv and the `lrlab` package; not `instructor/`, the course folder (gradebook,
 hand-ins), anyone's home. It can write only to its own small `/tmp` and `/dev/shm` (tmpfs, gone
-when it ends). `limits()` caps its memory and CPU time. `available()` says whether bwrap works
-here (Debian: `apt-get install bubblewrap`; `make sandbox-deps`), and why not.
+when it ends). `limits()` caps its memory, CPU time and number of processes (a fork bomb stops at
+`PROCESSES`), and `end(pid)` kills whatever it left behind. `available()` says whether bwrap
+works here (Debian: `apt-get install bubblewrap`; `make sandbox-deps`), and why not.
 """
 
 import functools
@@ -14,16 +15,21 @@ import os
 import pathlib
 import resource
 import shutil
+import signal
 import subprocess
 import sys
 import sysconfig
+import time
 
 import lrlab
 
-__all__ = ["available", "command", "limits", "MEMORY_BYTES", "CPU_SECONDS"]
+__all__ = ["available", "command", "limits", "end", "MEMORY_BYTES", "CPU_SECONDS", "PROCESSES"]
 
 MEMORY_BYTES = 4 * 1024**3  # address space: TensorFlow and a small Keras model fit in it
 CPU_SECONDS = 300  # per sandboxed process
+PROCESSES = 512  # processes and threads in one sandbox (TensorFlow starts a few dozen threads)
+# A pids cgroup per sandbox where this process may make one (root: cgroup v1, then v2).
+CGROUPS = ("/sys/fs/cgroup/pids", "/sys/fs/cgroup")
 TMP_BYTES = 256 * 1024**2
 # Environment inside: nothing inherited but this.
 ENV = {
@@ -76,10 +82,77 @@ def command(argv):
 
 
 def limits():
-    """A preexec_fn: memory and CPU-time limits the sandbox and everything in it inherit."""
+    """A preexec_fn: memory, CPU-time and process limits the sandbox and everything in it inherit."""
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_BYTES, MEMORY_BYTES))
     resource.setrlimit(resource.RLIMIT_CPU, (CPU_SECONDS, CPU_SECONDS))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if not _join_group(os.getpid()):
+        # RLIMIT_NPROC counts every process of the user, and does not bind root (whose sandbox
+        # runs as root outside it): the cgroup above is what caps root's.
+        mine = _tasks_of(os.getuid())
+        resource.setrlimit(resource.RLIMIT_NPROC, (mine + PROCESSES, mine + PROCESSES))
+
+
+def _group(pid):
+    """The pids cgroup folder of the sandbox started as process `pid` (it may not exist)."""
+    for top in CGROUPS:
+        if os.access(top, os.W_OK) and "pids" in _controllers(top):
+            return pathlib.Path(top) / f"lrlab-sandbox-{pid}"
+    return None
+
+
+def _controllers(top):
+    if top.endswith("/pids"):  # cgroup v1: a hierarchy per controller
+        return ["pids"] if os.path.isfile(os.path.join(top, "cgroup.procs")) else []
+    try:
+        return pathlib.Path(top, "cgroup.subtree_control").read_text().split()
+    except OSError:
+        return []
+
+
+def _join_group(pid):
+    """Put process `pid` in its own pids cgroup capped at `PROCESSES`; False where none can be made."""
+    group = _group(pid)
+    try:
+        group.mkdir()
+        (group / "pids.max").write_text(str(PROCESSES))
+        (group / "cgroup.procs").write_text(str(pid))
+    except (OSError, AttributeError):  # AttributeError: no cgroup (None)
+        return False
+    return True
+
+
+def _tasks_of(uid):
+    """How many processes and threads user `uid` runs now."""
+    count = 0
+    for status in pathlib.Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(line.split(":", 1) for line in status.read_text().splitlines())
+        except (OSError, ValueError):
+            continue
+        if int(fields["Uid"].split()[0]) == uid:
+            count += int(fields["Threads"])
+    return count
+
+
+def end(pid):
+    """Kill the sandbox started as process `pid` and all it left running (its session, its
+    cgroup), then remove its cgroup."""
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    group = _group(pid)
+    if group is None or not group.is_dir():
+        return
+    for _ in range(100):  # its processes take a moment to go (their PID namespace's end)
+        try:
+            for task in (group / "cgroup.procs").read_text().split():
+                os.kill(int(task), signal.SIGKILL)
+            group.rmdir()
+            return
+        except OSError:
+            time.sleep(0.05)
 
 
 @functools.cache

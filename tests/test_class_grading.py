@@ -129,16 +129,19 @@ def _class(outside, course, submissions):
             1,
             ["time_based_decay: passed", "process stopped", "MemoryError", "did not finish"],
         ),
-        "floods_and_forks": (  # 10 MB of output; 20 background processes left running
+        "floods_and_forks": (  # 10 MB of output; 20 background processes left; a fork bomb
             L5,
             {
                 "time_based_decay": "print('x' * 10_000_000)\n" + RIGHT_TIME,
                 "step_decay": "import subprocess\nfor _ in range(20):\n"
                 "    subprocess.Popen(['sleep', '600'])\n" + RIGHT5["step_decay"],
+                # Stopped at the sandbox's process cap, or it would fill the machine's PID table.
+                "exponential_decay": "import os, time\nwhile True:\n    if os.fork() == 0:\n"
+                "        time.sleep(600)",
             },
             None,
             2,
-            ["time_based_decay: passed", "step_decay: passed"],
+            ["time_based_decay: passed", "step_decay: passed", "Resource temporarily unavailable"],
         ),
         "copied_cell": (  # the right answer in a copy of its cell, stub above; check cells deleted
             L5,
@@ -296,6 +299,21 @@ def test_the_instructors_settings_and_the_roster_survive(graded):
         "Lovelace",
         "ada@example.org",
     )
+
+
+def test_nothing_the_class_started_is_left_running(graded):
+    sleepers = [p.name for p in pathlib.Path("/proc").glob("[0-9]*") if _cmdline(p) == "sleep 600"]
+    assert not sleepers
+    # Other tests' sandboxes may be running now (a few tasks each); the fork bomb's held ~510.
+    groups = [g for top in sandbox.CGROUPS for g in pathlib.Path(top).glob("lrlab-sandbox-*")]
+    assert all(int((g / "pids.current").read_text()) < 100 for g in groups), groups
+
+
+def _cmdline(proc):
+    try:
+        return (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode().strip()
+    except OSError:
+        return ""
 
 
 @pytest.mark.parametrize("folder", ["submissions", "outside", "source", "instructor"])
