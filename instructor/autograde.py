@@ -177,7 +177,7 @@ def lesson_plans(course):
     for folder in sorted((pathlib.Path(course) / "source").iterdir()):
         path = folder / f"{folder.name}.ipynb"
         nb = json.loads(path.read_text(encoding="utf-8"))
-        plans[folder.name] = (lesson_exercises(path), judge.setup_sources(nb["cells"]))
+        plans[folder.name] = (lesson_exercises(path), grading.setup_sources(nb["cells"]))
     return plans
 
 

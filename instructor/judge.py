@@ -28,7 +28,7 @@ from instructor import hidden, sandbox, solutions
 from lrlab import grading
 from lrlab.exercises import EXERCISES, framework, remote
 
-__all__ = ["exercise_sources", "setup_sources", "grade_notebook", "SECONDS_PER_EXERCISE"]
+__all__ = ["exercise_sources", "grade_notebook", "SECONDS_PER_EXERCISE"]
 
 CELL_SECONDS = 30.0  # to run one cell in the sandbox (a lesson's cells take a second or two)
 SECONDS_PER_EXERCISE = 60.0  # wall time in the sandbox, per exercise, on top of its start
@@ -43,18 +43,6 @@ def exercise_sources(cells, exercise_ids):
     """{id: source of its exercise cell (the last copy), or None} for nbformat dict `cells`."""
     found = {grading.cell_exercise(cell): grading.cell_source(cell) for cell in cells}
     return {exercise_id: found.get(exercise_id) for exercise_id in exercise_ids}
-
-
-def setup_sources(cells):
-    """The code cells under the lesson's "## Setup" heading (imports, `lrlab.setup()`)."""
-    sources, inside = [], False
-    for cell in cells:
-        source = grading.cell_source(cell)
-        if cell["cell_type"] == "markdown" and source.lstrip().startswith("#"):
-            inside = source.lstrip().splitlines()[0].strip("# ").lower() == "setup"
-        elif inside and cell["cell_type"] == "code":
-            sources.append(source)
-    return sources
 
 
 @functools.cache

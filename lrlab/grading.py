@@ -2,14 +2,17 @@
 
 An exercise cell carries the metadata `{"lrlab": {"exercise": "<id>"}}` (and the tag
 "exercise"). Its source is generated from the instructor's solutions (`instructor.cells`, not part
-of this package). Grading runs only those cells, each in a fresh namespace, and hands
-what they define to `lrlab.exercises.check`; the notebooks themselves are never modified.
+of this package). Grading runs only those cells, after the lesson's Setup cells in one namespace
+(as in the notebook, and as class grading runs them), and hands what they define to
+`lrlab.exercises.check`; the notebooks themselves are never modified.
 
 Command line (what `make check` runs):
 
     python -m lrlab.grading [NOTEBOOK ...]    # default: notebooks/*.ipynb
 """
 
+import contextlib
+import io
 import json
 import linecache
 import logging
@@ -23,6 +26,7 @@ __all__ = [
     "cell_exercise",
     "cell_checks",
     "cell_source",
+    "setup_sources",
     "exercise_cells",
     "cell_failure",
     "run_cell",
@@ -72,10 +76,25 @@ def cell_source(cell):
     return "".join(map(str, source)) if isinstance(source, list) else str(source)
 
 
+def setup_sources(cells):
+    """The code cells under the lesson's "## Setup" heading (imports, `lrlab.setup()`)."""
+    sources, inside = [], False
+    for cell in cells:
+        source = cell_source(cell)
+        if cell["cell_type"] == "markdown" and source.lstrip().startswith("#"):
+            inside = source.lstrip().splitlines()[0].strip("# ").lower() == "setup"
+        elif inside and cell["cell_type"] == "code":
+            sources.append(source)
+    return sources
+
+
+def _cells(notebook):
+    return json.loads(pathlib.Path(notebook).read_text(encoding="utf-8"))["cells"]
+
+
 def exercise_cells(notebook):
     """[(exercise_id, source)] for every exercise cell of the notebook at path `notebook`."""
-    cells = json.loads(pathlib.Path(notebook).read_text(encoding="utf-8"))["cells"]
-    return [(cell_exercise(c), cell_source(c)) for c in cells if cell_exercise(c)]
+    return [(cell_exercise(c), cell_source(c)) for c in _cells(notebook) if cell_exercise(c)]
 
 
 def cell_failure(source, filename, namespace, seconds=30.0):
@@ -96,10 +115,22 @@ def cell_failure(source, filename, namespace, seconds=30.0):
     return None
 
 
-def run_cell(exercise_id, source):
-    """Execute one exercise cell on its own; return the CheckResult for what it defines."""
+def set_up(sources):
+    """The namespace a lesson's Setup cells leave (their printing hidden). Never cut short, which
+    could leave TensorFlow half imported; a cell's problem is the lesson's, not an exercise's:
+    the exercises that need what it defines then fail."""
+    namespace = {"__name__": "__main__"}
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        for i, source in enumerate(sources):
+            cell_failure(source, f"<setup cell {i}>", namespace, seconds=600.0)
+    return namespace
+
+
+def run_cell(exercise_id, source, namespace=None):
+    """Execute one exercise cell in `namespace` (default: a fresh one); return the CheckResult
+    for what it defines."""
     spec = exercises.EXERCISES[exercise_id]
-    namespace = {"__name__": "__exercise__"}
+    namespace = {"__name__": "__main__"} if namespace is None else namespace
     if "keras" in source or "tensorflow" in source:
         # TensorFlow's first import (5 s, several times that on a busy machine) is not the
         # student's time: pay it before the cell's 30 s start.
@@ -119,12 +150,15 @@ def run_cell(exercise_id, source):
 
 
 def grade(notebooks):
-    """[(notebook name, CheckResult)] for every exercise cell in `notebooks`, in order."""
-    return [
-        (pathlib.Path(path).name, run_cell(exercise_id, source))
-        for path in notebooks
-        for exercise_id, source in exercise_cells(path)
-    ]
+    """[(notebook name, CheckResult)] for every exercise cell in `notebooks`, in order: each
+    notebook's exercise cells run after its Setup cells, in one namespace."""
+    rows = []
+    for path in notebooks:
+        cells = _cells(path)
+        found = [(cell_exercise(c), cell_source(c)) for c in cells if cell_exercise(c)]
+        namespace = set_up(setup_sources(cells)) if found else None
+        rows += [(pathlib.Path(path).name, run_cell(e, s, namespace)) for e, s in found]
+    return rows
 
 
 def table(rows, width=100):

@@ -47,6 +47,11 @@ def _run_check(*paths):
 CASES = {
     "untouched.ipynb": (None, "not attempted"),
     "correct.ipynb": (cells.solution_source("adam_steps"), "passed"),
+    # `np` from the lesson's Setup cell, as in the notebook (and in class grading)
+    "uses_setup.ipynb": (
+        cells.solution_source("adam_steps").replace("import numpy as np\n", ""),
+        "passed",
+    ),
     "wrong_sign.ipynb": (  # the first step of a constant gradient, uphill
         "import numpy as np\n\ndef adam_steps(gradients, learning_rate):\n"
         "    return learning_rate * np.sign(gradients)",
@@ -96,7 +101,7 @@ def test_each_cell_gets_a_verdict_in_its_row_not_a_traceback(graded, name):
 
 @pytest.mark.slow
 def test_the_summary_counts_passes_and_the_exit_code_is_nonzero_unless_all_pass(graded):
-    assert f"2 of {len(CASES) + 1} exercises passed" in graded["out"].stdout, graded["out"].stdout
+    assert f"3 of {len(CASES) + 1} exercises passed" in graded["out"].stdout, graded["out"].stdout
     assert graded["out"].returncode == 1
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from instructor import cells, judge
+from lrlab import grading
 from lrlab.exercises import EXERCISES, check, framework, remote
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
@@ -85,7 +86,7 @@ def test_replay_gives_each_calls_results_in_order_and_restores_generators():
 
 def test_setup_cells_are_the_ones_under_the_setup_heading():
     nb = json.loads(LESSONS[1].read_text())
-    setup = judge.setup_sources(nb["cells"])
+    setup = grading.setup_sources(nb["cells"])
     assert setup and "lrlab.setup" in setup[0] and any("import" in s for s in setup)
 
 
@@ -107,7 +108,7 @@ def _course_cells(answer):
     setup, exercise_cells = [], []
     for path in LESSONS:
         nb = json.loads(path.read_text())
-        setup += judge.setup_sources(nb["cells"])
+        setup += grading.setup_sources(nb["cells"])
         for cell in nb["cells"]:
             exercise_id = cell["metadata"].get("lrlab", {}).get("exercise")
             if exercise_id:
@@ -174,7 +175,7 @@ def test_an_answer_using_keras_from_the_setup_cells_gets_the_notebooks_verdict(
     source, sandbox_works
 ):
     nb = json.loads(LESSONS[1].read_text())
-    setup = judge.setup_sources(nb["cells"])
+    setup = grading.setup_sources(nb["cells"])
     cell = {
         "cell_type": "code",
         "metadata": {"lrlab": {"exercise": "adam_steps"}},

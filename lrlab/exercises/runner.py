@@ -33,7 +33,6 @@ import signal
 import sys
 import types
 
-SETUP_SECONDS = 600.0
 DEFERRED = ("keras", "tensorflow")  # loaded on first use (see the module docstring)
 _seed = []  # lrlab.setup's seed, for Keras and TensorFlow when they load
 _loading = []  # not empty while a deferred package loads
@@ -159,13 +158,11 @@ def _observed(spec, answer, request):
 def run(request, out):
     """Execute the request (see the module docstring), writing a line per exercise to `out`."""
     from lrlab.exercises import EXERCISES, framework
-    from lrlab.grading import cell_failure
+    from lrlab.grading import cell_failure, set_up
 
-    namespace, seconds = {"__name__": "__main__"}, float(request.get("cell_seconds", 30.0))
-    for i, source in enumerate(request.get("setup", [])):
-        # The lesson's own cells (imports, TensorFlow's start): never cut short, which would leave
-        # TensorFlow half imported. A problem there is the lesson's; its exercises then fail.
-        cell_failure(source, f"<setup cell {i}>", namespace, SETUP_SECONDS)
+    # The lesson's own cells (imports), as `make check` runs them: a problem there is the
+    # lesson's; its exercises then fail.
+    namespace, seconds = set_up(request.get("setup", [])), float(request.get("cell_seconds", 30.0))
     for exercise_id, source in request.get("cells", []):
         spec = EXERCISES[exercise_id]
         line = {"exercise": exercise_id}
