@@ -22,4 +22,5 @@ def test_without_a_cgroup_the_cap_is_rlimit_nproc_over_the_users_own_processes(m
     os.close(write)
     cap = int(os.read(read, 100))
     os.waitpid(child, 0)
-    assert mine + sandbox.PROCESSES - 20 <= cap <= mine + sandbox.PROCESSES + 20
+    # The user's count moves while other tests start processes: close, not equal.
+    assert abs(cap - sandbox.PROCESSES - mine) <= max(50, mine // 4), (cap, mine)
