@@ -154,9 +154,8 @@ def grade(notebooks):
     notebook's exercise cells run after its Setup cells, in one namespace."""
     rows = []
     for path in notebooks:
-        cells = _cells(path)
-        found = [(cell_exercise(c), cell_source(c)) for c in cells if cell_exercise(c)]
-        namespace = set_up(setup_sources(cells)) if found else None
+        found = exercise_cells(path)
+        namespace = set_up(setup_sources(_cells(path))) if found else None
         rows += [(pathlib.Path(path).name, run_cell(e, s, namespace)) for e, s in found]
     return rows
 
