@@ -258,6 +258,18 @@ class UpdateRatioRecorder(keras.callbacks.Callback):
         self.layer_names, self.every, self.ord = layers, every, ord
         self.ratios, self.norms, self.start_norms, self._before = {}, {}, {}, {}
 
+    def trajectory(self, layer):
+        """(norms, ratios) of `layer` as NumPy arrays: the kernel's norm when `fit` began and
+        after each batch (or epoch), one more than the ratios.
+
+        Raises:
+            ValueError: if nothing was recorded for `layer`.
+        """
+        if layer not in self.ratios:
+            check.fail("layer", f"must be a recorded layer, one of {sorted(self.ratios)}", layer)
+        norms = np.array([self.start_norms[layer], *self.norms[layer]])
+        return norms, np.array(self.ratios[layer])
+
     def _kernels(self):
         layers = self.model.layers
         if self.layer_names is None:

@@ -204,11 +204,11 @@ def test_update_ratio_recorder_matches_keras_sgd_steps_by_hand(digits):
         np.linalg.norm(kernel.numpy(), ord=2), rel=1e-5
     )
     # Without weight decay, Pythagoras at every step (the gradient is orthogonal to the kernel).
-    norms = np.array(
-        [recorder.start_norms["normalized_dense"], *recorder.norms["normalized_dense"]]
-    )
-    ratios = np.array(recorder.ratios["normalized_dense"])
+    norms, ratios = recorder.trajectory("normalized_dense")
+    assert norms[0] == recorder.start_norms["normalized_dense"] and len(norms) == len(ratios) + 1
     np.testing.assert_allclose(norms[1:] ** 2, norms[:-1] ** 2 * (1 + ratios**2), rtol=1e-4)
+    with pytest.raises(ValueError, match="layer.*no_such_layer"):
+        recorder.trajectory("no_such_layer")
 
 
 @pytest.mark.parametrize(
