@@ -29,6 +29,7 @@ __all__ = [
     "setup_sources",
     "exercise_cells",
     "cell_failure",
+    "cell_answer",
     "run_cell",
     "grade",
     "main",
@@ -126,10 +127,20 @@ def set_up(sources):
     return namespace
 
 
+def cell_answer(exercise_id, source, namespace, seconds=30.0):
+    """(answer, None) from running an exercise cell in `namespace`, or (None, why it cannot be
+    checked): the cell failed, no longer defines the answer, or defines one that is refused."""
+    spec = exercises.EXERCISES[exercise_id]
+    problem = cell_failure(source, f"<exercise {exercise_id}>", namespace, seconds)
+    if not problem and spec.name not in namespace:
+        problem = f"the cell no longer defines `{spec.name}`."
+    problem = problem or exercises.refusal(spec, namespace[spec.name])
+    return (None, problem) if problem else (namespace[spec.name], None)
+
+
 def run_cell(exercise_id, source, namespace=None):
     """Execute one exercise cell in `namespace` (default: a fresh one); return the CheckResult
     for what it defines."""
-    spec = exercises.EXERCISES[exercise_id]
     namespace = {"__name__": "__main__"} if namespace is None else namespace
     if "keras" in source or "tensorflow" in source:
         # TensorFlow's first import (5 s, several times that on a busy machine) is not the
@@ -138,12 +149,10 @@ def run_cell(exercise_id, source, namespace=None):
 
         quiet_tensorflow()
         import keras  # noqa: F401
-    problem = cell_failure(source, f"<exercise {exercise_id}>", namespace)
-    if not problem and spec.name not in namespace:
-        problem = f"the cell no longer defines `{spec.name}`."
+    answer, problem = cell_answer(exercise_id, source, namespace)
     if problem:
         return exercises.CheckResult(exercise_id, exercises.FAILED, problem)
-    result = exercises.check(exercise_id, namespace[spec.name])
+    result = exercises.check(exercise_id, answer)
     if result.status == exercises.NOT_ATTEMPTED:  # read in a terminal, not under the cell
         return exercises.CheckResult(exercise_id, result.status, NOT_ATTEMPTED_HERE)
     return result

@@ -41,6 +41,7 @@ from lrlab.exercises.framework import (
     guarded,
     mismatch,
     numeric_cases,
+    refusal,
     run_with_timeout,
     short,
 )
@@ -66,6 +67,7 @@ __all__ = [
     "guarded",
     "mismatch",
     "numeric_cases",
+    "refusal",
     "run_with_timeout",
     "short",
 ]

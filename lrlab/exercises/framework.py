@@ -51,6 +51,7 @@ __all__ = [
     "call_answer",
     "mismatch",
     "numeric_cases",
+    "refusal",
     "run_with_timeout",
     "short",
 ]
@@ -286,17 +287,19 @@ def check(exercise_id, answer):
             f"Received: exercise_id={exercise_id!r}"
         )
     spec = EXERCISES[exercise_id]
-    if not callable(answer):
-        return CheckResult(
-            exercise_id,
-            FAILED,
-            f"expected your {spec.kind} `{spec.name}`, got {type(answer).__name__} {short(answer)}.",
-        )
-    borrowed = _borrowed(spec, answer)
-    if borrowed:
-        return CheckResult(exercise_id, FAILED, borrowed)
-
+    refused = refusal(spec, answer)
+    if refused:
+        return CheckResult(exercise_id, FAILED, refused)
     return judge(exercise_id, lambda *args: call_answer(spec, answer, args))
+
+
+def refusal(spec, answer):
+    """Why `answer` is not checked at all (not callable, or not the student's own); else None."""
+    if not callable(answer):
+        return (
+            f"expected your {spec.kind} `{spec.name}`, got {type(answer).__name__} {short(answer)}."
+        )
+    return _borrowed(spec, answer)
 
 
 def call_answer(spec, answer, args):

@@ -157,8 +157,8 @@ def _observed(spec, answer, request):
 
 def run(request, out):
     """Execute the request (see the module docstring), writing a line per exercise to `out`."""
-    from lrlab.exercises import EXERCISES, framework
-    from lrlab.grading import cell_failure, set_up
+    from lrlab.exercises import EXERCISES
+    from lrlab.grading import cell_answer, set_up
 
     # The lesson's own cells (imports), as `make check` runs them: a problem there is the
     # lesson's; its exercises then fail.
@@ -166,21 +166,9 @@ def run(request, out):
     for exercise_id, source in request.get("cells", []):
         spec = EXERCISES[exercise_id]
         line = {"exercise": exercise_id}
-        failure = cell_failure(source, f"<exercise {exercise_id}>", namespace, seconds)
-        answer = namespace.get(spec.name)
-        if failure:
-            line["cell"] = failure
-        elif answer is None:
-            line["cell"] = f"the cell no longer defines `{spec.name}`."
-        elif not callable(answer):
-            line["cell"] = (
-                f"expected your {spec.kind} `{spec.name}`, got {type(answer).__name__} "
-                f"{framework.short(answer)}."
-            )
-        else:
-            line["cell"] = framework._borrowed(spec, answer)
-            if not line["cell"]:
-                line.update((_observed if spec.observed else _results)(spec, answer, request))
+        answer, line["cell"] = cell_answer(exercise_id, source, namespace, seconds)
+        if answer is not None:
+            line.update((_observed if spec.observed else _results)(spec, answer, request))
         out.write(json.dumps(line) + "\n")
         out.flush()
 
