@@ -305,7 +305,13 @@ def feedback_text(result):
     for exercise_id, verdict in _verdicts(result).items():
         points = cells.POINTS if verdict.passed else 0
         got += points
-        lines.append(f"{exercise_id}: {verdict.status} ({points}/{cells.POINTS}) {verdict.message}")
+        # Read in a file, not under the cell: where to write the answer, not "run this cell".
+        message = (
+            "its exercise cell still raises NotImplementedError: replace that line with your code."
+            if verdict.status == framework.NOT_ATTEMPTED
+            else verdict.message
+        )
+        lines.append(f"{exercise_id}: {verdict.status} ({points}/{cells.POINTS}) {message}")
     total = cells.POINTS * len(result["verdicts"])
     if result.get("penalty"):
         lines.append(
