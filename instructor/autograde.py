@@ -305,9 +305,9 @@ def feedback_text(result):
     for exercise_id, verdict in _verdicts(result).items():
         points = cells.POINTS if verdict.passed else 0
         got += points
-        # Read in a file, not under the cell: where to write the answer, not "run this cell".
+        # Read in a file, not under the cell: the advice `make check` prints, not "run this cell".
         message = (
-            "its exercise cell still raises NotImplementedError: replace that line with your code."
+            grading.NOT_ATTEMPTED_HERE
             if verdict.status == framework.NOT_ATTEMPTED
             else verdict.message
         )

@@ -35,7 +35,8 @@ __all__ = [
     "main",
 ]
 
-# The verdict on an untouched exercise where grading reports it (a terminal or a CSV), not under its cell.
+# The verdict on an untouched exercise where grading reports it (a terminal, a feedback file), not
+# under its cell.
 NOT_ATTEMPTED_HERE = (
     "replace `raise NotImplementedError` in its exercise cell with your code, save the notebook, "
     "then grade it again."
@@ -128,14 +129,14 @@ def set_up(sources):
 
 
 def cell_answer(exercise_id, source, namespace, seconds=30.0):
-    """(answer, None) from running an exercise cell in `namespace`, or (None, why it cannot be
-    checked): the cell failed, no longer defines the answer, or defines one that is refused."""
-    spec = exercises.EXERCISES[exercise_id]
+    """(answer, None) from running an exercise cell in `namespace`, or (None, what went wrong):
+    the cell failed, or no longer defines the answer. Whether the answer is the student's own is
+    `exercises.refusal`'s to say (`check` asks it)."""
+    name = exercises.EXERCISES[exercise_id].name
     problem = cell_failure(source, f"<exercise {exercise_id}>", namespace, seconds)
-    if not problem and spec.name not in namespace:
-        problem = f"the cell no longer defines `{spec.name}`."
-    problem = problem or exercises.refusal(spec, namespace[spec.name])
-    return (None, problem) if problem else (namespace[spec.name], None)
+    if not problem and name not in namespace:
+        problem = f"the cell no longer defines `{name}`."
+    return (None, problem) if problem else (namespace[name], None)
 
 
 def run_cell(exercise_id, source, namespace=None):
